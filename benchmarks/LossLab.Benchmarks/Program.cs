@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using TorchSharp;
+
+namespace LossLab.Benchmarks;
+
+/// <summary>Micro-benchmarks of the pieces a training step is made of.</summary>
+public static class Program
+{
+    /// <summary>Measures libtorch's matrix-multiply throughput, the ceiling the trainer is compared with.</summary>
+    public static int Main(string[] args)
+    {
+        var n = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1024;
+        using var a = torch.randn(n, n);
+        using var b = torch.randn(n, n);
+        a.matmul(b).Dispose();
+        var watch = Stopwatch.StartNew();
+        const int Repeats = 10;
+        for (var i = 0; i < Repeats; i++)
+        {
+            a.matmul(b).Dispose();
+        }
+
+        var gflops = 2.0 * n * n * n * Repeats / watch.Elapsed.TotalSeconds / 1e9;
+        Console.WriteLine($"matmul {n}x{n}: {gflops:F1} GFLOP/s on {torch.get_num_threads()} threads");
+        return 0;
+    }
+}
