@@ -1,12 +1,31 @@
+using System.CommandLine;
+using LossLab.Cli.Commands;
+
 namespace LossLab.Cli;
 
 /// <summary>Entry point of the <c>losslab</c> command.</summary>
 public static class Program
 {
-    /// <summary>Runs the command line.</summary>
+    /// <summary>Parses the command line and runs the command; returns the exit code.</summary>
     public static int Main(string[] args)
     {
-        Console.WriteLine(string.Join(" ", args));
-        return 0;
+        var root = new RootCommand("LossLab: does this loss really help my image classifier? Train, evaluate and compare losses.");
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(InfoCommands.Datasets());
+        root.Subcommands.Add(InfoCommands.Models());
+        root.Subcommands.Add(InfoCommands.Losses());
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine($"losslab: {error.Message}");
+            }
+
+            Console.Error.WriteLine("Run 'losslab --help' or 'losslab <command> --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+
+        return parse.Invoke();
     }
 }

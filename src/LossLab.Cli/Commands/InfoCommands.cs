@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using LossLab.Data;
+using LossLab.Losses;
+using LossLab.Models;
+
+namespace LossLab.Cli.Commands;
+
+/// <summary><c>losslab datasets</c>, <c>models</c> and <c>losses</c>: what is available and where.</summary>
+public static class InfoCommands
+{
+    /// <summary>Lists each dataset, where it was found (or why not) and its counts per class.</summary>
+    public static Command Datasets()
+    {
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder to search first" };
+        var command = new Command("datasets", "List the datasets, where each was found (or why not) and the images per class");
+        command.Options.Add(dataDir);
+        command.SetAction(parse => ErrorHandling.Run(() =>
+        {
+            foreach (var status in DatasetRegistry.Describe(new DataOptions { DataDir = parse.GetValue(dataDir) }))
+            {
+                Console.WriteLine($"{status.Name,-16} {(status.Found ? "found: " + status.Location : "not found: " + status.Reason)}");
+                if (status.TrainCounts is { } train && status.TestCounts is { } test)
+                {
+                    Console.WriteLine($"{"",-16} train {train.Sum(),6}: {string.Join(' ', train)}");
+                    Console.WriteLine($"{"",-16} test  {test.Sum(),6}: {string.Join(' ', test)}");
+                }
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Lists the architectures with their parameter counts.</summary>
+    public static Command Models()
+    {
+        var classes = new Option<int>("--classes") { Description = "Classes of the classifier head", DefaultValueFactory = _ => 10 };
+        var channels = new Option<int>("--channels") { Description = "Input channels (1 or 3)", DefaultValueFactory = _ => 3 };
+        var command = new Command("models", "List the architectures and their parameter counts");
+        command.Options.Add(classes);
+        command.Options.Add(channels);
+        command.SetAction(parse => ErrorHandling.Run(() =>
+        {
+            Console.WriteLine($"{"model",-12} {"parameters",12}  description");
+            foreach (var description in ModelRegistry.Describe())
+            {
+                using var model = ModelRegistry.Create(description.Name, parse.GetValue(channels), parse.GetValue(classes));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{description.Name,-12} {model.ParameterCount(),12:N0}  {description.Summary}"));
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Lists the losses with their default hyper-parameters.</summary>
+    public static Command Losses()
+    {
+        var command = new Command("losses", "List the losses and their default hyper-parameters");
+        command.SetAction(_ => ErrorHandling.Run(() =>
+        {
+            foreach (var name in LossRegistry.Names)
+            {
+                var defaults = LossRegistry.DescribeEffective(name, new LossOptions());
+                Console.WriteLine($"{name,-12} {string.Join("  ", defaults.Select(kv => $"{kv.Key}={FormatValue(kv.Value)}"))}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static string FormatValue(object? value) => value switch
+    {
+        null => "-",
+        double d => d.ToString("G", CultureInfo.InvariantCulture),
+        double[] a => string.Join(',', a.Select(x => x.ToString("G", CultureInfo.InvariantCulture))),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+}

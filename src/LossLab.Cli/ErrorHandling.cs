@@ -1,0 +1,78 @@
+using LossLab.Data;
+using LossLab.Training;
+
+namespace LossLab.Cli;
+
+/// <summary>Turns exceptions into one readable line on standard error and an exit code.</summary>
+public static class ErrorHandling
+{
+    /// <summary>Runs <paramref name="action"/>, mapping known failures to exit codes.</summary>
+    public static int Run(Func<int> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            return action();
+        }
+        catch (Exception ex)
+        {
+            var (code, message) = Describe(ex);
+            Console.Error.WriteLine($"losslab: {message}");
+            return code;
+        }
+    }
+
+    /// <summary>The exit code and message for an exception.</summary>
+    public static (int Code, string Message) Describe(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            DataFormatException e => (ExitCodes.BadInput, e.Message),
+            TrainingDivergedException e => (ExitCodes.Diverged, e.Message),
+            ArgumentException e => (ExitCodes.BadInput, ArgumentMessage(e)),
+            FileNotFoundException e => (ExitCodes.BadInput, $"{e.FileName}: file not found"),
+            DirectoryNotFoundException e => (ExitCodes.BadInput, e.Message),
+            TypeInitializationException e when e.TypeName?.StartsWith("TorchSharp", StringComparison.Ordinal) == true => (ExitCodes.NativeLibrary, NativeMessage(e)),
+            DllNotFoundException e => (ExitCodes.NativeLibrary, NativeMessage(e)),
+            UnauthorizedAccessException e => (ExitCodes.Failure, $"permission denied: {e.Message}"),
+            IOException e => (ExitCodes.Failure, $"I/O error: {e.Message}"),
+            _ => (ExitCodes.Failure, $"unexpected error: {exception}"),
+        };
+    }
+
+    private static string ArgumentMessage(ArgumentException e)
+    {
+        // ArgumentException appends "(Parameter 'x')"; the option name is already in front.
+        var message = e.Message;
+        var suffix = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (suffix > 0)
+        {
+            message = message[..suffix];
+        }
+
+        if (e is ArgumentOutOfRangeException range && e.ParamName is { } name && !message.Contains(name, StringComparison.Ordinal))
+        {
+            message = $"{name}: {message}" + (range.ActualValue is { } v ? $" (got {v})" : "");
+        }
+        else if (e.ParamName is { } p && p.StartsWith("--", StringComparison.Ordinal) && !message.StartsWith(p, StringComparison.Ordinal))
+        {
+            message = $"{p}: {message}";
+        }
+
+        return message;
+    }
+
+    private static string NativeMessage(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        var first = inner.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? inner.GetType().Name;
+        var native = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        return $"libtorch could not be loaded ({first}); run 'ldd {native}' to see which system library is missing, and rebuild with 'dotnet build' so LossLab can adapt it to this system.";
+    }
+}

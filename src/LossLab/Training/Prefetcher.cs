@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+
+namespace LossLab.Training;
+
+/// <summary>
+/// Produces items on a background thread, at most <c>depth</c> ahead of the consumer, so preparing
+/// batch i+1 overlaps training on batch i. Items come out in order; a producer error surfaces to the consumer.
+/// </summary>
+/// <typeparam name="T">Item type; the consumer owns (and disposes) what it takes.</typeparam>
+public sealed class Prefetcher<T> : IDisposable
+    where T : IDisposable
+{
+    private readonly BlockingCollection<T> queue;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Thread thread;
+    private Exception? failure;
+
+    /// <summary>Starts producing <paramref name="count"/> items with <paramref name="produce"/>(index), from <paramref name="start"/>.</summary>
+    public Prefetcher(int start, int count, Func<int, T> produce, int depth = 2)
+    {
+        ArgumentNullException.ThrowIfNull(produce);
+        ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
+        queue = new BlockingCollection<T>(depth);
+        thread = new Thread(() =>
+        {
+            try
+            {
+                for (var i = start; i < count && !stop.IsCancellationRequested; i++)
+                {
+                    var item = produce(i);
+                    try
+                    {
+                        queue.Add(item, stop.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        item.Dispose();
+                        return;
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "losslab-prefetch",
+        };
+        thread.Start();
+    }
+
+    /// <summary>Takes the next item in order; throws the producer's error if it failed.</summary>
+    /// <exception cref="InvalidOperationException">No items are left.</exception>
+    public T Take()
+    {
+        if (queue.TryTake(out var item, Timeout.Infinite))
+        {
+            return item;
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException($"preparing a batch failed: {failure.Message}", failure);
+        }
+
+        throw new InvalidOperationException("no more batches");
+    }
+
+    /// <summary>Stops the producer and disposes items not taken.</summary>
+    public void Dispose()
+    {
+        stop.Cancel();
+        while (queue.TryTake(out var item))
+        {
+            item.Dispose();
+        }
+
+        thread.Join();
+        while (queue.TryTake(out var item))
+        {
+            item.Dispose();
+        }
+
+        queue.Dispose();
+        stop.Dispose();
+    }
+}

@@ -1,0 +1,130 @@
+using LossLab.Losses;
+
+namespace LossLab.Training;
+
+/// <summary>Everything a training run needs; serialised into the run's <c>config.json</c>.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Dataset spec: <c>fashion-mnist</c>, <c>cifar10</c>, <c>cifar100</c>, <c>cifar100-coarse</c> or <c>folder:PATH</c>. Default fashion-mnist.</summary>
+    public string Dataset { get; init; } = "fashion-mnist";
+
+    /// <summary>Architecture name (see <c>losslab models</c>). Default small-cnn.</summary>
+    public string Model { get; init; } = "small-cnn";
+
+    /// <summary>Loss name (see <c>losslab losses</c>). Default improved.</summary>
+    public string Loss { get; init; } = "improved";
+
+    /// <summary>Loss hyper-parameters; null fields take the loss's defaults.</summary>
+    public LossOptions LossOptions { get; init; } = new();
+
+    /// <summary>Training epochs. Default 2.</summary>
+    public int Epochs { get; init; } = 2;
+
+    /// <summary>Mini-batch size. Default 128.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Learning rate of the model. Default 1e-3 (the paper's preset: 1e-5).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Weight decay (L2). Default 0 (the paper's preset: 4e-4).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary><c>adam</c> (default) or <c>sgd</c>.</summary>
+    public string Optimizer { get; init; } = "adam";
+
+    /// <summary>SGD momentum. Default 0.9.</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>Embedding width. Default 128.</summary>
+    public int EmbeddingDim { get; init; } = 128;
+
+    /// <summary>Samples per class in a P×K batch for metric losses. Default 4.</summary>
+    public int SamplesPerClass { get; init; } = 4;
+
+    /// <summary>Keep this many training images, class-balanced; null keeps all.</summary>
+    public int? TrainLimit { get; init; }
+
+    /// <summary>Keep this many test images, class-balanced; null keeps all.</summary>
+    public int? TestLimit { get; init; }
+
+    /// <summary>Class-imbalance ratio r ≥ 1 of the training set (class c keeps n·r^(−c/(C−1))); null for none.</summary>
+    public double? ImbalanceRatio { get; init; }
+
+    /// <summary><c>auto</c> (on for 32×32 colour datasets), <c>on</c> or <c>off</c>: pad-4 random crop and horizontal flip.</summary>
+    public string Augment { get; init; } = "auto";
+
+    /// <summary>Seed of model initialisation, sampling and augmentation. Default 1.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>CPU threads for libtorch; null uses every core.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary><c>auto</c> (CUDA when available), <c>cpu</c> or <c>cuda</c>.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Data root given with <c>--data-dir</c>.</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>Whether missing official archives may be downloaded.</summary>
+    public bool Download { get; init; }
+
+    /// <summary>Whether to compute the embedding metrics (k-means NMI, pair F1, Recall@K) every epoch. Default true.</summary>
+    public bool EmbeddingMetrics { get; init; } = true;
+
+    /// <summary><c>stop</c> (default) ends the run on a non-finite loss or gradient; <c>skip-batch</c> skips that batch.</summary>
+    public string OnNan { get; init; } = "stop";
+
+    /// <summary>Preset the values came from (<c>default</c> or <c>paper</c>).</summary>
+    public string Preset { get; init; } = "default";
+
+    /// <summary>Checks every value; throws <see cref="ArgumentException"/> naming the option.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, "--epochs");
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, "--batch-size");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+        {
+            throw new ArgumentOutOfRangeException("--lr", LearningRate, "must be a positive number");
+        }
+
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
+        {
+            throw new ArgumentOutOfRangeException("--weight-decay", WeightDecay, "must be ≥ 0");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddingDim, 2, "--embedding-dim");
+        ArgumentOutOfRangeException.ThrowIfLessThan(SamplesPerClass, 2, "--samples-per-class");
+        if (TrainLimit is < 1)
+        {
+            throw new ArgumentOutOfRangeException("--train-limit", TrainLimit, "must be ≥ 1");
+        }
+
+        if (TestLimit is < 1)
+        {
+            throw new ArgumentOutOfRangeException("--test-limit", TestLimit, "must be ≥ 1");
+        }
+
+        if (ImbalanceRatio is { } ratio && !(ratio >= 1 && !double.IsInfinity(ratio)))
+        {
+            throw new ArgumentOutOfRangeException("--imbalance-ratio", ratio, "must be ≥ 1");
+        }
+
+        if (Threads is < 1)
+        {
+            throw new ArgumentOutOfRangeException("--threads", Threads, "must be ≥ 1");
+        }
+
+        RequireOneOf("--optimizer", Optimizer, "adam", "sgd");
+        RequireOneOf("--augment", Augment, "auto", "on", "off");
+        RequireOneOf("--device", Device, "auto", "cpu", "cuda");
+        RequireOneOf("--on-nan", OnNan, "stop", "skip-batch");
+    }
+
+    private static void RequireOneOf(string option, string value, params string[] valid)
+    {
+        if (!valid.Contains(value, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"{option}: '{value}' is not valid; valid: {string.Join(", ", valid)}", option);
+        }
+    }
+}

@@ -1,0 +1,321 @@
+using System.Diagnostics;
+using LossLab.Data;
+using LossLab.Losses;
+using LossLab.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LossLab.Training;
+
+/// <summary>
+/// Trains one model with one loss on one dataset, evaluating on the test split after every epoch and
+/// keeping the run directory (metrics, summary, checkpoints) current. Every random choice derives from
+/// the seed, the epoch and the batch index, so a resumed run retraces an uninterrupted one.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly TrainOptions options;
+    private readonly ITrainingObserver observer;
+
+    /// <summary>Creates a trainer; the options are validated here.</summary>
+    public Trainer(TrainOptions options, ITrainingObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(observer);
+        options.Validate();
+        this.options = options;
+        this.observer = observer;
+    }
+
+    /// <summary>Runs (or, with <paramref name="resume"/>, continues) training.</summary>
+    /// <param name="data">The dataset.</param>
+    /// <param name="run">Where results go.</param>
+    /// <param name="resume">Continue from <c>last.ckpt</c> when it exists.</param>
+    /// <param name="cancel">Stops after the current batch, saving a checkpoint to resume from.</param>
+    /// <param name="commandLine">Recorded in config.json.</param>
+    /// <returns>The summary; <see cref="RunSummary.Completed"/> is false when cancelled.</returns>
+    /// <exception cref="TrainingDivergedException">A non-finite loss or gradient with <c>--on-nan stop</c>.</exception>
+    public RunSummary Run(ImageDataset data, RunDirectory run, bool resume, CancellationToken cancel, string? commandLine = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(run);
+        var wall = Stopwatch.StartNew();
+        var threads = DeviceSelector.ApplyThreads(options.Threads);
+        var device = DeviceSelector.Resolve(options.Device);
+        torch.manual_seed(options.Seed);
+
+        using var trainIndices = SelectTrain(data);
+        using var testIndices = SelectTest(data);
+        var trainPositions = trainIndices.data<long>().ToArray();
+        var trainLabels = data.Train.Labels.index_select(0, trainIndices).data<long>().ToArray();
+
+        using var loss = LossRegistry.Create(options.Loss, options.LossOptions, data.NumClasses, options.EmbeddingDim);
+        using var model = ModelRegistry.Create(options.Model, data.Channels, loss.Input == LossInput.Logits ? data.NumClasses : 0, options.EmbeddingDim);
+        model.to(device);
+        loss.to(device);
+        using var optimizer = CreateOptimizer(model, loss);
+
+        var state = new TrainingState();
+        if (resume && File.Exists(run.LastCheckpointPath))
+        {
+            state = Checkpoint.Load(run.LastCheckpointPath, model, loss, optimizer);
+            observer.Info($"resuming {run.Path} after epoch {state.EpochsDone}" + (state.BatchesDone > 0 ? $", batch {state.BatchesDone}" : ""));
+        }
+        else
+        {
+            run.WriteConfig(new RunConfig
+            {
+                Options = options,
+                LossParameters = LossRegistry.DescribeEffective(options.Loss, options.LossOptions),
+                DataSource = data.Source,
+                TrainImages = trainPositions.Length,
+                TestImages = (int)testIndices.shape[0],
+                NumClasses = data.NumClasses,
+                ModelParameters = model.ParameterCount(),
+                DeviceUsed = device.type.ToString().ToLowerInvariant(),
+                ThreadsUsed = threads,
+                Versions = RunVersions.Collect(),
+                CommandLine = commandLine,
+            });
+        }
+
+        var augment = options.Augment == "on" || (options.Augment == "auto" && data.Channels == 3 && data.Height == 32);
+        var transform = new BatchTransform(data.Mean, data.Std);
+        var evaluator = new Evaluator(transform, device);
+        var history = state.History.ToList();
+
+        for (var epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
+        {
+            var batches = BuildBatches(loss.NeedsPkBatches, trainLabels, data.NumClasses, epoch);
+            observer.EpochStarted(epoch, options.Epochs, batches.Length);
+            model.train();
+            var startBatch = state.BatchesDone;
+            var lossSum = state.LossSum;
+            var skipped = state.SkippedBatches;
+            var images = 0L;
+            var watch = Stopwatch.StartNew();
+            var priorSeconds = state.TrainSeconds;
+            var epochNumber = epoch;
+            using (var prefetch = new Prefetcher<Batch>(startBatch, batches.Length, i => MakeBatch(data.Train, trainPositions, batches[i], transform, augment, device, BatchSeed(options.Seed, epochNumber, i))))
+            {
+                for (var b = startBatch; b < batches.Length; b++)
+                {
+                    if (cancel.IsCancellationRequested)
+                    {
+                        var partial = new TrainingState
+                        {
+                            EpochsDone = epoch - 1,
+                            BatchesDone = b,
+                            LossSum = lossSum,
+                            SkippedBatches = skipped,
+                            TrainSeconds = priorSeconds + watch.Elapsed.TotalSeconds,
+                            History = history,
+                        };
+                        Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, partial);
+                        return WriteSummary(run, history, completed: false, wall);
+                    }
+
+                    using var batch = prefetch.Take();
+                    var value = Step(model, loss, optimizer, batch, epoch, b + 1);
+                    if (value is null)
+                    {
+                        skipped++;
+                    }
+                    else
+                    {
+                        lossSum += value.Value;
+                    }
+
+                    images += batch.Count;
+                    observer.BatchFinished(epoch, b + 1, batches.Length, lossSum / Math.Max(1, b + 1 - skipped), images / Math.Max(1e-9, watch.Elapsed.TotalSeconds));
+                }
+            }
+
+            var trainSeconds = priorSeconds + watch.Elapsed.TotalSeconds;
+            var evalWatch = Stopwatch.StartNew();
+            var metrics = evaluator.Evaluate(model, loss.Input, data, trainIndices, testIndices, options.EmbeddingMetrics, options.Seed);
+            var trained = batches.Length - skipped;
+            metrics = metrics with
+            {
+                Epoch = epoch,
+                TrainLoss = trained > 0 ? lossSum / trained : double.NaN,
+                SkippedBatches = skipped,
+                TrainSeconds = trainSeconds,
+                TrainImgPerS = batches.Sum(x => x.Length) / Math.Max(1e-9, trainSeconds),
+                EvalSeconds = evalWatch.Elapsed.TotalSeconds,
+            };
+            history.Add(metrics);
+            state = new TrainingState { EpochsDone = epoch, History = history };
+            Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, state);
+            if (history.MaxBy(h => h.F1Macro) == metrics)
+            {
+                Checkpoint.Save(run.BestCheckpointPath, model, loss, optimizer, state);
+            }
+
+            run.WriteMetrics(history);
+            WriteSummary(run, history, completed: epoch == options.Epochs, wall);
+            observer.EpochFinished(metrics, options.Epochs);
+        }
+
+        return WriteSummary(run, history, completed: true, wall);
+    }
+
+    /// <summary>Seed of the augmentation of one batch: a function of run seed, epoch and batch only.</summary>
+    internal static long BatchSeed(int seed, int epoch, int batch) =>
+        (((long)seed * 1_000_003L) + epoch) * 1_000_033L + batch;
+
+    private static Batch MakeBatch(DatasetSplit split, long[] positions, int[] batch, BatchTransform transform, bool augment, Device device, long seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        var idx = torch.tensor(batch.Select(i => positions[i]).ToArray());
+        var images = transform.Apply(split.Images.index_select(0, idx), augment, seed);
+        var labels = split.Labels.index_select(0, idx);
+        return new Batch(images.to(device).MoveToOuterDisposeScope(), labels.to(device).MoveToOuterDisposeScope());
+    }
+
+    private double? Step(LabModel model, LossModule loss, optim.Optimizer optimizer, Batch batch, int epoch, int index)
+    {
+        using var scope = torch.NewDisposeScope();
+        optimizer.zero_grad();
+        var output = model.forward(batch.Images);
+        var input = loss.Input == LossInput.Logits ? output.Logits! : output.Embedding;
+        var value = loss.forward(input, batch.Labels);
+        var scalar = value.item<float>();
+        if (!float.IsFinite(scalar))
+        {
+            return OnNonFinite(epoch, index, $"loss = {scalar}");
+        }
+
+        value.backward();
+        var badGradient = FirstNonFiniteGradient(model) ?? FirstNonFiniteGradient(loss);
+        if (badGradient is not null)
+        {
+            optimizer.zero_grad();
+            return OnNonFinite(epoch, index, $"loss = {scalar}, gradient of '{badGradient}' is not finite");
+        }
+
+        optimizer.step();
+        return scalar;
+    }
+
+    private double? OnNonFinite(int epoch, int batch, string what)
+    {
+        if (options.OnNan == "skip-batch")
+        {
+            observer.Info($"skipping epoch {epoch} batch {batch}: {what}");
+            return null;
+        }
+
+        throw new TrainingDivergedException(epoch, batch, what);
+    }
+
+    private static string? FirstNonFiniteGradient(nn.Module module)
+    {
+        var named = module.named_parameters().Where(p => p.parameter.grad is not null).ToArray();
+        if (named.Length == 0)
+        {
+            return null;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var finite = torch.stack(named.Select(p => p.parameter.grad!.isfinite().all()).ToArray());
+        if (finite.all().item<bool>())
+        {
+            return null;
+        }
+
+        var flags = finite.data<bool>().ToArray();
+        return named[Array.IndexOf(flags, false)].name;
+    }
+
+    private optim.Optimizer CreateOptimizer(LabModel model, LossModule loss)
+    {
+        var lossParameters = loss.ParameterGroups;
+        if (options.Optimizer == "sgd")
+        {
+            var groups = new List<SGD.ParamGroup>
+            {
+                new(model.parameters(), new SGD.Options { LearningRate = options.LearningRate, momentum = options.Momentum, weight_decay = options.WeightDecay }),
+            };
+            groups.AddRange(lossParameters.Select(g => new SGD.ParamGroup(g.Parameters, new SGD.Options { LearningRate = g.ResolveLearningRate(options.LearningRate), momentum = options.Momentum, weight_decay = 0 })));
+            return torch.optim.SGD(groups, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay);
+        }
+
+        var adamGroups = new List<Adam.ParamGroup>
+        {
+            new(model.parameters(), new Adam.Options { LearningRate = options.LearningRate, weight_decay = options.WeightDecay }),
+        };
+        adamGroups.AddRange(lossParameters.Select(g => new Adam.ParamGroup(g.Parameters, new Adam.Options { LearningRate = g.ResolveLearningRate(options.LearningRate), weight_decay = 0 })));
+        return torch.optim.Adam(adamGroups, options.LearningRate, weight_decay: options.WeightDecay);
+    }
+
+    private int[][] BuildBatches(bool pk, long[] labels, int numClasses, int epoch)
+    {
+        if (pk)
+        {
+            var k = options.SamplesPerClass;
+            var p = Math.Min(numClasses, options.BatchSize / k);
+            if (p < 2)
+            {
+                throw new ArgumentOutOfRangeException("--batch-size", options.BatchSize, $"a P×K batch needs at least 2 classes × {k} samples = {2 * k} images");
+            }
+
+            if (p == numClasses)
+            {
+                // Fewer classes than the batch has room for: more samples per class keep the batch size.
+                k = Math.Max(k, options.BatchSize / numClasses);
+            }
+
+            return new PkBatchSampler(labels, p, k).Batches(options.Seed, epoch);
+        }
+
+        var order = EpochOrder.Shuffle(labels.Length, options.Seed, epoch);
+        return order.Chunk(options.BatchSize).Where(c => c.Length >= 2).ToArray();
+    }
+
+    private Tensor SelectTrain(ImageDataset data)
+    {
+        using var scope = torch.NewDisposeScope();
+        var labels = data.Train.Labels;
+        var indices = options.ImbalanceRatio is { } ratio and > 1
+            ? Subsets.Imbalanced(labels, ratio, data.NumClasses)
+            : torch.arange(labels.shape[0], dtype: ScalarType.Int64);
+        if (options.TrainLimit is { } limit && limit < indices.shape[0])
+        {
+            indices = indices.index_select(0, Subsets.ClassBalancedLimit(labels.index_select(0, indices), limit, options.Seed));
+        }
+
+        return indices.MoveToOuterDisposeScope();
+    }
+
+    private Tensor SelectTest(ImageDataset data)
+    {
+        using var scope = torch.NewDisposeScope();
+        var labels = data.Test.Labels;
+        var indices = options.TestLimit is { } limit && limit < labels.shape[0]
+            ? Subsets.ClassBalancedLimit(labels, limit, options.Seed)
+            : torch.arange(labels.shape[0], dtype: ScalarType.Int64);
+        return indices.MoveToOuterDisposeScope();
+    }
+
+    private RunSummary WriteSummary(RunDirectory run, List<EpochMetrics> history, bool completed, Stopwatch wall)
+    {
+        var previous = run.ReadSummary();
+        var summary = new RunSummary
+        {
+            Completed = completed,
+            Epochs = history.Count,
+            Final = history.LastOrDefault(),
+            Best = history.MaxBy(h => h.F1Macro),
+            WallSeconds = (previous?.WallSeconds ?? 0) + wall.Elapsed.TotalSeconds,
+            Dataset = options.Dataset,
+            Model = options.Model,
+            Loss = options.Loss,
+            Seed = options.Seed,
+        };
+        run.WriteSummary(summary);
+        wall.Restart();
+        return summary;
+    }
+}

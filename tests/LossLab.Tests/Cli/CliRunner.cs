@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace LossLab.Tests.Cli;
+
+/// <summary>Runs <c>losslab</c> in-process (fast) or as a child process (for signals and kills).</summary>
+internal static class CliRunner
+{
+    private static readonly object ConsoleLock = new();
+
+    /// <summary>Runs the CLI in this process, capturing standard output and error.</summary>
+    public static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        lock (ConsoleLock)
+        {
+            var previousOut = Console.Out;
+            var previousErr = Console.Error;
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            Console.SetOut(output);
+            Console.SetError(error);
+            try
+            {
+                var code = LossLab.Cli.Program.Main(args);
+                return (code, output.ToString(), error.ToString());
+            }
+            finally
+            {
+                Console.SetOut(previousOut);
+                Console.SetError(previousErr);
+            }
+        }
+    }
+
+    /// <summary>Starts the CLI as a child process (<c>dotnet losslab.dll ...</c>) with redirected output.</summary>
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "losslab.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start losslab");
+    }
+
+    /// <summary>A fresh temporary folder.</summary>
+    public static string TempDir(string name)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "losslab-tests", $"{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>Whether Debian's Fashion-MNIST is installed (scripts/setup.sh installs it).</summary>
+    public static bool FashionMnistInstalled => Directory.Exists("/usr/share/datasets/fashion-mnist");
+}
