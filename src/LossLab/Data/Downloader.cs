@@ -49,10 +49,16 @@ public static class Downloader
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(archive);
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        var isFashionMnist = archive.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase);
+        if (!isFashionMnist && !CifarArchives.ContainsKey(archive))
+        {
+            throw new ArgumentException($"unknown archive '{archive}'; valid: {string.Join(", ", Archives)}", nameof(archive));
+        }
+
         using var owned = client is null ? new HttpClient { Timeout = TimeSpan.FromMinutes(30) } : null;
         var http = client ?? owned!;
         Directory.CreateDirectory(root);
-        if (archive.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase))
+        if (isFashionMnist)
         {
             var folder = Path.Combine(root, "fashion-mnist");
             Directory.CreateDirectory(folder);
@@ -68,11 +74,7 @@ public static class Downloader
             return;
         }
 
-        if (!CifarArchives.TryGetValue(archive, out var cifar))
-        {
-            throw new ArgumentException($"unknown archive '{archive}'; valid: {string.Join(", ", Archives)}", nameof(archive));
-        }
-
+        var cifar = CifarArchives[archive];
         var tarGz = Path.Combine(root, Path.GetFileName(new Uri(cifar.Url).LocalPath));
         if (!File.Exists(tarGz))
         {
