@@ -41,9 +41,10 @@ public sealed class LabModel : nn.Module<Tensor, ModelOutput>
     /// <summary>Runs the model on (N, C, H, W) float images.</summary>
     public override ModelOutput forward(Tensor input)
     {
-        var features = backbone.forward(input);
-        var emb = embedding.forward(features);
-        return new ModelOutput(emb, classifier?.forward(emb));
+        // call() rather than forward() so that forward hooks (e.g. ModelFlops) see every layer.
+        using var features = backbone.call(input);
+        var emb = embedding.call(features);
+        return new ModelOutput(emb, classifier?.call(emb));
     }
 
     /// <summary>Number of trainable parameters.</summary>

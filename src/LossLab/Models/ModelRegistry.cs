@@ -3,13 +3,23 @@ namespace LossLab.Models;
 /// <summary>Model names usable with <c>--model</c>, each mapped to a factory.</summary>
 public static class ModelRegistry
 {
-    private static readonly Dictionary<string, Func<int, Backbone>> Factories = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["small-cnn"] = channels => new SmallCnn(channels),
-    };
+    private static readonly (string Name, string Description, Func<int, Backbone> Factory)[] Entries =
+    [
+        ("small-cnn", "3 conv-BN-ReLU stages (32/64/128) with max-pooling; 128 features, fast on CPU", channels => new SmallCnn(channels)),
+        ("resnet18", "ResNet-18, CIFAR stem (3x3 conv, no max-pool), basic blocks [2,2,2,2]; 512 features", ResNet.ResNet18),
+        ("resnet50", "ResNet-50, CIFAR stem (3x3 conv, no max-pool), bottleneck blocks [3,4,6,3]; 2048 features", ResNet.ResNet50),
+        ("googlenet", "GoogLeNet (Inception v1) with batch norm adapted to 32x32 (3x3 stem, 9 inception blocks); 1024 features", channels => new GoogLeNet(channels)),
+    ];
+
+    private static readonly Dictionary<string, Func<int, Backbone>> Factories =
+        Entries.ToDictionary(e => e.Name, e => e.Factory, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Registered names, in display order.</summary>
-    public static IReadOnlyList<string> Names => Factories.Keys.ToArray();
+    public static IReadOnlyList<string> Names { get; } = Entries.Select(e => e.Name).ToArray();
+
+    /// <summary>Every registered architecture with a one-line description, in display order.</summary>
+    public static IReadOnlyList<ModelDescription> Describe() =>
+        Entries.Select(e => new ModelDescription(e.Name, e.Description)).ToArray();
 
     /// <summary>Builds a model.</summary>
     /// <param name="name">Architecture name.</param>

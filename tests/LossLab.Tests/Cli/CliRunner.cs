@@ -40,7 +40,7 @@ internal static class CliRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "losslab.dll"));
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "LossLab.Cli.dll"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
