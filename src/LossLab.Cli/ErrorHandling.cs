@@ -41,19 +41,42 @@ public static class ErrorHandling
         };
     }
 
+    /// <summary>Command-line flags of the loss options, so library messages name what the user typed.</summary>
+    private static readonly Dictionary<string, string> LossFlags = new(StringComparer.Ordinal)
+    {
+        ["Beta"] = "--beta",
+        ["Gamma"] = "--gamma",
+        ["Alpha"] = "--alpha",
+        ["LabelSmoothing"] = "--label-smoothing",
+        ["Margin"] = "--margin",
+        ["MarginAlpha"] = "--margin",
+        ["MarginBeta"] = "--margin-beta",
+        ["MarginBetaLr"] = "--margin-beta-lr",
+        ["TripletMining"] = "--mining",
+        ["ProxyLrMultiplier"] = "--proxy-lr-mult",
+        ["NPairL2"] = "--npair-l2",
+    };
+
     private static string ArgumentMessage(ArgumentException e)
     {
         // ArgumentException appends "(Parameter 'x')"; the option name is already in front.
         var message = e.Message;
+        if (e.ParamName is { } lossOption && LossFlags.TryGetValue(lossOption, out var flag))
+        {
+            message = message.Replace($"loss option {lossOption}", flag, StringComparison.Ordinal);
+        }
+
         var suffix = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
         if (suffix > 0)
         {
             message = message[..suffix];
         }
 
-        if (e is ArgumentOutOfRangeException range && e.ParamName is { } name && !message.Contains(name, StringComparison.Ordinal))
+        if (e is ArgumentOutOfRangeException range && e.ParamName is { } name)
         {
-            message = $"{name}: {message}" + (range.ActualValue is { } v ? $" (got {v})" : "");
+            var shown = LossFlags.GetValueOrDefault(name, name);
+            message = (message.Contains(shown, StringComparison.Ordinal) ? message : $"{shown}: {message}")
+                + (range.ActualValue is { } v ? $" (got {v})" : "");
         }
         else if (e.ParamName is { } p && p.StartsWith("--", StringComparison.Ordinal) && !message.StartsWith(p, StringComparison.Ordinal))
         {

@@ -9,7 +9,10 @@ public static class Program
     /// <summary>Parses the command line and runs the command; returns the exit code.</summary>
     public static int Main(string[] args)
     {
-        var root = new RootCommand("LossLab: does this loss really help my image classifier? Train, evaluate and compare losses.");
+        // A plain command named like the installed tool, rather than RootCommand (named after the assembly).
+        var root = new Command("losslab", "LossLab: does this loss really help my image classifier? Train, evaluate and compare losses.");
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(InfoCommands.Datasets());
         root.Subcommands.Add(InfoCommands.Models());

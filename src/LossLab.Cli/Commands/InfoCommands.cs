@@ -19,11 +19,11 @@ public static class InfoCommands
         {
             foreach (var status in DatasetRegistry.Describe(new DataOptions { DataDir = parse.GetValue(dataDir) }))
             {
-                Console.WriteLine($"{status.Name,-16} {(status.Found ? "found: " + status.Location : "not found: " + status.Reason)}");
-                if (status.TrainCounts is { } train && status.TestCounts is { } test)
+                Console.WriteLine($"{status.Name,-16} {(status.IsAvailable ? "found: " + status.Location : "not found: " + status.Problem)}");
+                if (status.IsAvailable)
                 {
-                    Console.WriteLine($"{"",-16} train {train.Sum(),6}: {string.Join(' ', train)}");
-                    Console.WriteLine($"{"",-16} test  {test.Sum(),6}: {string.Join(' ', test)}");
+                    Console.WriteLine($"{"",-16} train {status.TrainCounts.Sum(),6}: {string.Join(' ', status.TrainCounts)}");
+                    Console.WriteLine($"{"",-16} test  {status.TestCounts.Sum(),6}: {string.Join(' ', status.TestCounts)}");
                 }
             }
 
@@ -46,7 +46,7 @@ public static class InfoCommands
             foreach (var description in ModelRegistry.Describe())
             {
                 using var model = ModelRegistry.Create(description.Name, parse.GetValue(channels), parse.GetValue(classes));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{description.Name,-12} {model.ParameterCount(),12:N0}  {description.Summary}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{description.Name,-12} {model.ParameterCount(),12:N0}  {description.Description}"));
             }
 
             return ExitCodes.Ok;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using LossLab.Data;
+using LossLab.Losses;
 using LossLab.Training;
 
 namespace LossLab.Cli.Commands;
@@ -62,6 +63,11 @@ public static class TrainCommand
         ArgumentNullException.ThrowIfNull(run);
         options.Validate();
         var progress = new ConsoleProgress();
+        foreach (var unused in LossRegistry.UnusedOptions(options.Loss, options.LossOptions))
+        {
+            progress.Info($"warning: loss option {unused} has no effect on loss '{options.Loss}'");
+        }
+
         using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download });
         progress.Info($"data: {data.Name} from {data.Source}: {data.Train.Count} train / {data.Test.Count} test images, {data.NumClasses} classes, {data.Channels}×{data.Height}×{data.Width}");
         using var cancel = new CancellationTokenSource();

@@ -138,13 +138,18 @@ public sealed class TrainOptionSet
             "paper" => new TrainOptions { LearningRate = 1e-5, WeightDecay = 4e-4, Epochs = 70, Preset = "paper" },
             _ => throw new ArgumentException($"--preset: '{preset}' is not valid; valid: default, paper", "--preset"),
         };
+        var lossName = parse.GetValue(Loss) ?? options.Loss;
+        var margin = parse.GetValue(Margin);
+        var isMarginLoss = string.Equals(lossName, "margin", StringComparison.OrdinalIgnoreCase);
         var loss = new LossOptions
         {
             Beta = parse.GetValue(Beta),
             Gamma = parse.GetValue(Gamma),
             Alpha = ParseAlpha(parse.GetValue(Alpha)),
             LabelSmoothing = parse.GetValue(LabelSmoothing),
-            Margin = parse.GetValue(Margin),
+            // --margin is the margin of triplet and contrastive, and α of the margin loss.
+            Margin = isMarginLoss ? null : margin,
+            MarginAlpha = isMarginLoss ? margin : null,
             MarginBeta = parse.GetValue(MarginBeta),
             MarginBetaLr = parse.GetValue(MarginBetaLr),
             DistanceCutoff = parse.GetValue(DistanceCutoff) ? true : null,
@@ -158,7 +163,7 @@ public sealed class TrainOptionSet
             DataDir = parse.GetValue(DataDir),
             Download = parse.GetValue(Download),
             Model = parse.GetValue(Model) ?? options.Model,
-            Loss = parse.GetValue(Loss) ?? options.Loss,
+            Loss = lossName,
             LossOptions = loss,
             Epochs = parse.GetValue(Epochs) ?? options.Epochs,
             BatchSize = parse.GetValue(BatchSize) ?? options.BatchSize,

@@ -31,7 +31,7 @@ public static class Checkpoint
             writer.Write(json);
             model.save(writer);
             loss.save(writer);
-            if (optimizer is Modules.OptimizerHelper helper)
+            if (optimizer is TorchSharp.Modules.OptimizerHelper helper)
             {
                 helper.save_state_dict(writer);
             }
@@ -58,7 +58,7 @@ public static class Checkpoint
                 ?? throw new Data.DataFormatException(path, "checkpoint holds no training state");
             model.load(reader);
             loss.load(reader);
-            if (optimizer is Modules.OptimizerHelper helper)
+            if (optimizer is TorchSharp.Modules.OptimizerHelper helper)
             {
                 helper.load_state_dict(reader);
             }

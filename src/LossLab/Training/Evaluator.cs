@@ -18,7 +18,7 @@ public sealed class Evaluator
     private readonly BatchTransform transform;
     private readonly Device device;
 
-    /// <summary>Creates an evaluator that normalises images with <paramref name="transform"/> (no augmentation).</summary>
+    /// <summary>Creates an evaluator that normalises images with <paramref name="transform"/> (never augmenting).</summary>
     public Evaluator(BatchTransform transform, Device device)
     {
         this.transform = transform;
@@ -44,7 +44,7 @@ public sealed class Evaluator
         for (long start = 0; start < count; start += EvalBatch)
         {
             var idx = indices.narrow(0, start, Math.Min(EvalBatch, count - start));
-            var images = transform.Apply(split.Images.index_select(0, idx), augment: false, seed: 0).to(device);
+            var images = transform.Normalize(split.Images.index_select(0, idx)).to(device);
             var output = model.forward(images);
             embeddings.Add(output.Embedding.cpu());
             if (output.Logits is not null)

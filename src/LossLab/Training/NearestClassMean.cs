@@ -20,7 +20,7 @@ public static class NearestClassMean
         using var scope = torch.NewDisposeScope();
         var train = nn.functional.normalize(trainEmbeddings, p: 2, dim: 1);
         var sums = torch.zeros(numClasses, train.shape[1], dtype: train.dtype);
-        sums.index_add_(0, trainLabels, train);
+        sums.index_add_(0, trainLabels, train, 1);
         var counts = trainLabels.bincount(null, numClasses);
         var means = nn.functional.normalize(sums, p: 2, dim: 1);
         var similarity = nn.functional.normalize(queries, p: 2, dim: 1).matmul(means.t());

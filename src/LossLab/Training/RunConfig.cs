@@ -7,7 +7,7 @@ public sealed record RunConfig
     public TrainOptions Options { get; init; } = new();
 
     /// <summary>Loss hyper-parameters in force, defaults filled in.</summary>
-    public IReadOnlyDictionary<string, object?> LossParameters { get; init; } = new Dictionary<string, object?>();
+    public IReadOnlyDictionary<string, object> LossParameters { get; init; } = new Dictionary<string, object>();
 
     /// <summary>Where the data came from.</summary>
     public string DataSource { get; init; } = "";

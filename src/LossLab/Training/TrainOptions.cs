@@ -1,4 +1,6 @@
+using LossLab.Data;
 using LossLab.Losses;
+using LossLab.Models;
 
 namespace LossLab.Training;
 
@@ -77,9 +79,26 @@ public sealed record TrainOptions
     /// <summary>Preset the values came from (<c>default</c> or <c>paper</c>).</summary>
     public string Preset { get; init; } = "default";
 
-    /// <summary>Checks every value; throws <see cref="ArgumentException"/> naming the option.</summary>
+    /// <summary>Checks every value, including the dataset, model and loss names and the loss's hyper-parameters, before any work starts; throws <see cref="ArgumentException"/> naming the option.</summary>
     public void Validate()
     {
+        if (!Dataset.StartsWith(DatasetRegistry.FolderPrefix, StringComparison.Ordinal) && !DatasetRegistry.Names.Contains(Dataset, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"--dataset: unknown dataset '{Dataset}'; valid: {string.Join(", ", DatasetRegistry.Names)}, {DatasetRegistry.FolderPrefix}PATH", "--dataset");
+        }
+
+        if (!ModelRegistry.Names.Contains(Model, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"--model: unknown model '{Model}'; valid: {string.Join(", ", ModelRegistry.Names)}", "--model");
+        }
+
+        if (!LossRegistry.Names.Contains(Loss, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"--loss: unknown loss '{Loss}'; valid: {string.Join(", ", LossRegistry.Names)}", "--loss");
+        }
+
+        // Resolving the effective settings checks every hyper-parameter's range.
+        LossRegistry.DescribeEffective(Loss, LossOptions);
         ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, "--epochs");
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, "--batch-size");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))

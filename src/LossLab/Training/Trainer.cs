@@ -81,8 +81,8 @@ public sealed class Trainer
         }
 
         var augment = options.Augment == "on" || (options.Augment == "auto" && data.Channels == 3 && data.Height == 32);
-        var transform = new BatchTransform(data.Mean, data.Std);
-        var evaluator = new Evaluator(transform, device);
+        var transform = new BatchTransform(data.Mean, data.Std, augment ? new AugmentOptions() : null);
+        var evaluator = new Evaluator(new BatchTransform(data.Mean, data.Std), device);
         var history = state.History.ToList();
 
         for (var epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
@@ -97,7 +97,7 @@ public sealed class Trainer
             var watch = Stopwatch.StartNew();
             var priorSeconds = state.TrainSeconds;
             var epochNumber = epoch;
-            using (var prefetch = new Prefetcher<Batch>(startBatch, batches.Length, i => MakeBatch(data.Train, trainPositions, batches[i], transform, augment, device, BatchSeed(options.Seed, epochNumber, i))))
+            using (var prefetch = new Prefetcher<Batch>(startBatch, batches.Length, i => MakeBatch(data.Train, trainPositions, batches[i], transform, device, BatchSeed(options.Seed, epochNumber, i))))
             {
                 for (var b = startBatch; b < batches.Length; b++)
                 {
@@ -117,6 +117,10 @@ public sealed class Trainer
                     }
 
                     using var batch = prefetch.Take();
+
+                    // Losses that sample (triplet, margin, ...) draw from torch's generator: seeding it per
+                    // batch keeps a resumed run on the same draws as an uninterrupted one.
+                    torch.manual_seed(BatchSeed(options.Seed, epoch, b) ^ 0x5EED);
                     var value = Step(model, loss, optimizer, batch, epoch, b + 1);
                     if (value is null)
                     {
@@ -162,14 +166,14 @@ public sealed class Trainer
     }
 
     /// <summary>Seed of the augmentation of one batch: a function of run seed, epoch and batch only.</summary>
-    internal static long BatchSeed(int seed, int epoch, int batch) =>
-        (((long)seed * 1_000_003L) + epoch) * 1_000_033L + batch;
+    internal static int BatchSeed(int seed, int epoch, int batch) =>
+        EpochOrder.EpochSeed(EpochOrder.EpochSeed(seed, epoch), batch);
 
-    private static Batch MakeBatch(DatasetSplit split, long[] positions, int[] batch, BatchTransform transform, bool augment, Device device, long seed)
+    private static Batch MakeBatch(DatasetSplit split, long[] positions, int[] batch, BatchTransform transform, Device device, int seed)
     {
         using var scope = torch.NewDisposeScope();
         var idx = torch.tensor(batch.Select(i => positions[i]).ToArray());
-        var images = transform.Apply(split.Images.index_select(0, idx), augment, seed);
+        var images = transform.Apply(split.Images.index_select(0, idx), new Random(seed));
         var labels = split.Labels.index_select(0, idx);
         return new Batch(images.to(device).MoveToOuterDisposeScope(), labels.to(device).MoveToOuterDisposeScope());
     }
@@ -267,7 +271,8 @@ public sealed class Trainer
                 k = Math.Max(k, options.BatchSize / numClasses);
             }
 
-            return new PkBatchSampler(labels, p, k).Batches(options.Seed, epoch);
+            using var labelTensor = torch.tensor(labels);
+            return new PkBatchSampler(labelTensor, p * k, k).Batches(options.Seed, epoch);
         }
 
         var order = EpochOrder.Shuffle(labels.Length, options.Seed, epoch);
