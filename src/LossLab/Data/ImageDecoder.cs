@@ -11,13 +11,31 @@ internal static class ImageDecoder
     /// <summary>Largest image accepted, in pixels; guards allocations against corrupt headers.</summary>
     public const int MaxPixels = 4096 * 4096;
 
+    private const string EmptyFile = "expected a PNG or JPEG image, found an empty file";
+    private const string Unrecognised = "expected a PNG or JPEG image, found bytes no decoder recognises";
+
     /// <summary>Reads the size of one image without decoding its pixels.</summary>
     /// <exception cref="DataFormatException">The image is unreadable or larger than <see cref="MaxPixels"/>.</exception>
     public static (int Width, int Height) ProbeSize(ImageSource source)
     {
-        using var data = SKData.CreateCopy(source.ReadBytes());
-        using var codec = SKCodec.Create(data)
-            ?? throw new DataFormatException(source.DisplayPath, "expected a PNG or JPEG image, found bytes no decoder recognises");
+        byte[] bytes;
+        try
+        {
+            bytes = source.ReadBytes();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException(source.DisplayPath, $"expected a readable file, found: {e.Message}", e);
+        }
+
+        if (bytes.Length == 0)
+        {
+            throw new DataFormatException(source.DisplayPath, EmptyFile);
+        }
+
+        // The data outlives the codec that reads it (disposal runs in reverse order).
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data) ?? throw new DataFormatException(source.DisplayPath, Unrecognised);
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > MaxPixels)
         {
@@ -42,15 +60,28 @@ internal static class ImageDecoder
         string? failure = null;
         var colorImages = 0;
         var gate = new object();
+        // A handful of images is decoded faster on one thread than handed out to the pool.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = sources.Count < 64 ? 1 : -1 };
         Parallel.For(
             0,
             sources.Count,
+            options,
             () => (Rgba: new byte[imageBytes / 3 * 4], Histogram: histogram is null ? null : new long[3 * 256]),
             (i, _, local) =>
             {
                 // The span is taken per image: spans cannot be captured, and reading the data pointer is thread-safe.
                 var planes = destination.bytes.Slice(i * imageBytes, imageBytes);
-                var error = DecodeOne(sources[i], width, height, sizeReference, local.Rgba, planes, out var gray);
+                string? error;
+                bool gray;
+                try
+                {
+                    error = DecodeOne(sources[i], width, height, sizeReference, local.Rgba, planes, out gray);
+                }
+                catch (Exception e) when (DataFiles.IsMalformedInput(e))
+                {
+                    (error, gray) = ($"expected a decodable image, found: {e.Message}", false);
+                }
+
                 if (error is not null)
                 {
                     lock (gate)
@@ -114,16 +145,21 @@ internal static class ImageDecoder
         {
             bytes = source.ReadBytes();
         }
-        catch (DataFormatException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return e.Message;
+            return $"expected a readable file, found: {e.Message}";
+        }
+
+        if (bytes.Length == 0)
+        {
+            return EmptyFile;
         }
 
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
-            return "expected a PNG or JPEG image, found bytes no decoder recognises";
+            return Unrecognised;
         }
 
         var info = codec.Info;

@@ -7,6 +7,6 @@ namespace LossLab.Data;
 /// <param name="FilePath">File to read when <paramref name="Bytes"/> is <see langword="null"/>.</param>
 internal sealed record ImageSource(string DisplayPath, string RelativePath, byte[]? Bytes, string? FilePath)
 {
-    /// <summary>The encoded bytes, read from disk when needed.</summary>
-    public byte[] ReadBytes() => Bytes ?? DataFiles.ReadAll(FilePath!);
+    /// <summary>The encoded bytes, read from disk when needed (I/O exceptions propagate for the caller to report).</summary>
+    public byte[] ReadBytes() => Bytes ?? File.ReadAllBytes(FilePath!);
 }

@@ -54,47 +54,48 @@ internal sealed class ImprovedLossFunction : autograd.SingleTensorFunction<Impro
         var scaled = beta == 1.0 ? logits : logits * beta;
         var logP = nn.functional.log_softmax(scaled, 1);
         var target = labels.unsqueeze(1);
-        var logPt = logP.gather(1, target).squeeze(1);
-        // 1 − p_t from expm1 keeps its relative precision when p_t is close to 1.
-        var oneMinusPt = logPt.expm1().neg_();
-        var alphaT = alpha?.gather(0, labels);
+        // Per-sample values stay (N, 1) so they broadcast against (N, C) without reshaping.
+        var logPt = logP.gather(1, target);
+        var negLogPt = logPt.neg();
+        // p_t − 1 from expm1 keeps its relative precision when p_t is close to 1.
+        var ptMinusOne = logPt.expm1();
+        var alphaT = alpha?.gather(0, labels).unsqueeze(1);
 
         // gamma = 0 skips the focusing factor, so that case is cross-entropy exactly.
-        var focal = gamma == 0.0 ? null : oneMinusPt.pow(gamma);
-        var perSample = focal is null ? logPt.neg() : (focal * logPt).neg_();
+        var focal = gamma == 0.0 ? null : ptMinusOne.neg().pow_(gamma);
+        var focalLoss = focal is null ? null : focal * negLogPt;
+        var perSample = focalLoss ?? negLogPt;
         if (alphaT is not null)
         {
-            perSample.mul_(alphaT);
+            perSample = perSample * alphaT;
         }
 
-        var loss = LossFunctions.Reduce(perSample, reduction);
+        var loss = LossFunctions.Reduce(reduction == Reduction.None ? perSample.squeeze(1) : perSample, reduction);
         if (!withGradient)
         {
             return (loss.MoveToOuterDisposeScope(), null);
         }
 
-        // dl_i/dz_j = c_i (δ_{j,y_i} − p_j), c_i = beta·alpha_{y_i}·[γ p_t (1−p_t)^(γ−1) log p_t − (1−p_t)^γ].
-        // The bracket is rewritten (1−p_t)^γ·(γ·p_t·r − 1) with r = log p_t / (1 − p_t): no negative power, so it
-        // stays finite for 0 < γ < 1 as p_t → 1, where r → −1 (used once 1 − p_t underflows to zero).
-        Tensor coefficient;
+        // dl_i/dz_j = c_i (δ_{j,y_i} − p_j), c_i = beta·alpha_{y_i}·[γ p_t (1−p_t)^(γ−1) log p_t − (1−p_t)^γ],
+        // computed as (p − δ)·(−c_i). The mean's 1/N is folded into the scale s, so the backward pass is one multiplication.
+        // p − δ is exp(log p) in place (a temporary here) with p_t − 1 from expm1 written at the label.
+        var scale = reduction == Reduction.Mean && logits.shape[0] > 0 ? beta / logits.shape[0] : beta;
+        var gradient = logP.exp_().scatter_(1, target, ptMinusOne);
         if (focal is null)
         {
-            coefficient = alphaT is null ? torch.full_like(logPt, -beta) : alphaT * -beta;
+            // gamma = 0: −c_i = beta·alpha_{y_i}, the cross-entropy gradient.
+            gradient.mul_(alphaT is null ? scale : alphaT * scale);
         }
         else
         {
-            var ratio = torch.where(oneMinusPt.gt(0), logPt / oneMinusPt, torch.full_like(logPt, -1.0));
-            var bracket = ((logPt.exp() * ratio).mul_(gamma).sub_(1.0)).mul_(focal);
-            coefficient = alphaT is null ? bracket.mul_(beta) : bracket.mul_(alphaT).mul_(beta);
+            // −c_i = s·alpha·(1−p_t)^γ·(1 + γ·q) with q = −p_t·log p_t / (1 − p_t) = m / expm1(m), m = −log p_t,
+            // formed as s·focal + γ·s·(focal·m) / expm1(m) from the per-sample loss focal·m. No negative power of
+            // (1 − p_t) appears, so the gradient stays finite for 0 < γ < 1 as p_t → 1; 0/0 happens only once m
+            // underflows to zero, where the focal factor and so −c_i are zero. As p_t → 0, expm1(m) → ∞ and q → 0.
+            var negCoefficient = torch.addcdiv(focal * scale, focalLoss!, negLogPt.expm1(), gamma * scale).nan_to_num_(nan: 0.0);
+            gradient.mul_(alphaT is null ? negCoefficient : negCoefficient.mul_(alphaT));
         }
 
-        if (reduction == Reduction.Mean && logits.shape[0] > 0)
-        {
-            coefficient.div_(logits.shape[0]);
-        }
-
-        var c = coefficient.unsqueeze(1);
-        var gradient = logP.exp().mul_(c.neg()).scatter_add_(1, target, c);
         return (loss.MoveToOuterDisposeScope(), gradient.MoveToOuterDisposeScope());
     }
 }

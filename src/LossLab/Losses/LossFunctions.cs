@@ -255,9 +255,9 @@ public static class LossFunctions
         var p = nn.functional.normalize(proxies, dim: 1).to(x.dtype) * ProxyNcaScale;
         var distances = PairwiseDistances.SquaredBetween(x, p);
         var target = labels.unsqueeze(1);
-        var own = torch.zeros_like(distances, dtype: ScalarType.Bool).scatter_(1, target, torch.ones_like(target, dtype: ScalarType.Bool));
+        var own = torch.zeros_like(distances).scatter_(1, target, torch.ones_like(target, dtype: distances.dtype));
         var positive = distances.gather(1, target).squeeze(1);
-        var negative = distances.neg().masked_fill(own, double.NegativeInfinity).logsumexp(1);
+        var negative = distances.neg().add_(own, -MiningMasks.Excluded).logsumexp(1);
         return Reduce(positive + negative, reduction).MoveToOuterDisposeScope();
     }
 
@@ -280,8 +280,9 @@ public static class LossFunctions
         using (torch.no_grad())
         {
             var (positiveMask, negativeMask) = MiningMasks.ClassMasks(labels);
-            var choice = MiningMasks.RandomChoice(positiveMask, generator);
-            anchors = positiveMask.any(1).logical_and(negativeMask.any(1)).nonzero().squeeze(1);
+            var (choice, hasPositive) = MiningMasks.RandomChoice(positiveMask, generator);
+            var hasNegative = negativeMask.sum(1).gt(0);
+            anchors = hasPositive.logical_and_(hasNegative).nonzero().squeeze(1);
             positives = choice.index_select(0, anchors);
         }
 
@@ -305,9 +306,9 @@ public static class LossFunctions
         var a = embeddings.index_select(0, anchors);
         var anchorPositive = (a * embeddings.index_select(0, positives)).sum(1, keepdim: true);
         var differences = a.mm(embeddings.t()) - anchorPositive;
-        var notNegative = labels.index_select(0, anchors).unsqueeze(1).eq(labels.unsqueeze(0));
-        // log(1 + Σ exp(s)) as a logsumexp with a zero column: stable, and finite when an anchor has no negative.
-        var withOne = torch.cat([torch.zeros_like(anchorPositive), differences.masked_fill(notNegative, double.NegativeInfinity)], 1);
+        var notNegative = labels.index_select(0, anchors).unsqueeze(1).eq(labels.unsqueeze(0)).to(differences.dtype);
+        // log(1 + Σ exp(s)) as a logsumexp with a zero column: stable, and exactly 0 when an anchor has no negative.
+        var withOne = torch.cat([torch.zeros_like(anchorPositive), differences.add_(notNegative, -MiningMasks.Excluded)], 1);
         var perAnchor = withOne.logsumexp(1) + (embeddings.pow(2).sum(1).mean() * l2Weight);
         return Reduce(perAnchor, reduction).MoveToOuterDisposeScope();
     }
@@ -330,10 +331,11 @@ public static class LossFunctions
         var pairs = torch.triu_indices(n, n, 1, device: x.device);
         var (i, j) = (pairs[0], pairs[1]);
         var squared = PairwiseDistances.Squared(x).flatten().index_select(0, (i * n) + j);
-        var same = labels.index_select(0, i).eq(labels.index_select(0, j));
+        var same = labels.index_select(0, i).eq(labels.index_select(0, j)).to(x.dtype);
         // The clamp keeps the root's gradient finite for coincident points (where relu(m − d) has no gradient anyway).
-        var distance = squared.clamp_min(1e-12).sqrt();
-        var perPair = torch.where(same, squared, (margin - distance).relu().pow(2));
+        var hinge = (margin - squared.clamp_min(1e-12).sqrt()).relu_();
+        // Arithmetic instead of where(): y·d² + (1 − y)·hinge².
+        var perPair = torch.addcmul(squared * same, hinge * hinge, 1 - same, 1);
         return Reduce(perPair, reduction).MoveToOuterDisposeScope();
     }
 }

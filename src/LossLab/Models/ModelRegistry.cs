@@ -15,7 +15,7 @@ public static class ModelRegistry
         Entries.ToDictionary(e => e.Name, e => e.Factory, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Registered names, in display order.</summary>
-    public static IReadOnlyList<string> Names { get; } = Entries.Select(e => e.Name).ToArray();
+    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(Entries.Select(e => e.Name).ToArray());
 
     /// <summary>Every registered architecture with a one-line description, in display order.</summary>
     public static IReadOnlyList<ModelDescription> Describe() =>

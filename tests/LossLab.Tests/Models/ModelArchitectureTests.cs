@@ -46,7 +46,8 @@ public sealed class ModelArchitectureTests
         using var scope = torch.NewDisposeScope();
         var images = torch.randn(4, channels, size, size);
 
-        // When it runs in training mode
+        // When it runs in training mode (no graph is needed for shapes)
+        using var noGrad = torch.no_grad();
         var output = model.forward(images);
 
         // Then the shapes are those of the PyTorch reference (batch 4) and the values are finite
@@ -64,12 +65,12 @@ public sealed class ModelArchitectureTests
     [InlineData("googlenet")]
     public void Should_UpdateEveryParameterWithoutNaN_When_OneAdamStepIsTaken(string name)
     {
-        // Given a model, a small batch and Adam
+        // Given a model, a batch of two and Adam
         torch.manual_seed(11);
         using var model = ModelRegistry.Create(name, 3, 10);
         using var scope = torch.NewDisposeScope();
-        var images = torch.randn(4, 3, 32, 32);
-        var labels = torch.tensor(new long[] { 0, 1, 2, 3 });
+        var images = torch.randn(2, 3, 32, 32);
+        var labels = torch.tensor(new long[] { 3, 7 });
         var before = model.parameters().Select(p => p.detach().clone()).ToArray();
         using var optimizer = torch.optim.Adam(model.parameters(), 1e-3);
 
@@ -188,9 +189,8 @@ public sealed class ModelArchitectureTests
     }
 
     [Theory]
-    [InlineData(28)]
     [InlineData(16)]
-    [InlineData(40)]
+    [InlineData(20)]
     public void Should_ReturnFeatureDimColumns_When_InputSizeIsAtLeast16(int size)
     {
         // Given the three large backbones

@@ -29,32 +29,10 @@ public static class DistanceWeightedSampler
     /// all-zero rows for anchors without a candidate.</returns>
     public static Tensor Probabilities(Tensor distances, Tensor labels, int dimension, double? cutoff = null)
     {
-        LossChecks.Distances(distances, labels);
-        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
-        if (cutoff is { } c)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(c, LowerClamp, nameof(cutoff));
-        }
-
         using var scope = NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        var d = distances.detach().clamp_min(LowerClamp);
-        var sphere = (1 - (d.pow(2) * 0.25)).clamp_min(MinSphereTerm);
-        var logWeights = (d.log() * (2.0 - dimension)) - (sphere.log() * ((dimension - 3) / 2.0));
-
-        var (_, candidates) = MiningMasks.ClassMasks(labels);
-        if (cutoff is { } limit)
-        {
-            candidates = candidates.logical_and(d.lt(limit));
-        }
-
-        // Subtract the row maximum over the candidates: the largest weight becomes exactly 1, so a row with any
-        // candidate never underflows to all zeros, whatever the dimension.
-        var excluded = candidates.logical_not();
-        var rowMax = logWeights.masked_fill(excluded, double.NegativeInfinity).amax(new long[] { 1 }, keepdim: true);
-        var weights = (logWeights - rowMax).exp().masked_fill(excluded, 0);
+        var weights = Weights(distances, labels, dimension, cutoff);
         // Row sums are ≥ 1 where there is a candidate; clamping at 1 leaves those exact and keeps empty rows at zero.
-        return (weights / weights.sum(1, keepdim: true).clamp_min(1)).MoveToOuterDisposeScope();
+        return (weights / weights.sum(1, keepdim: true).clamp_min_(1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Draws one (positive, negative) pair per anchor.</summary>
@@ -67,12 +45,42 @@ public static class DistanceWeightedSampler
     public static TripletIndices Mine(Tensor distances, Tensor labels, int dimension, double? cutoff = null, Generator? generator = null)
     {
         using var scope = NewDisposeScope();
-        var probabilities = Probabilities(distances, labels, dimension, cutoff);
+        var weights = Weights(distances, labels, dimension, cutoff);
         using var noGrad = torch.no_grad();
         var (positiveMask, _) = MiningMasks.ClassMasks(labels);
-        var positives = MiningMasks.RandomChoice(positiveMask, generator);
-        var negatives = MiningMasks.WeightedChoice(probabilities, generator);
-        var valid = positiveMask.any(1).logical_and(probabilities.gt(0).any(1));
+        var (positives, hasPositive) = MiningMasks.RandomChoice(positiveMask, generator);
+        var negatives = MiningMasks.WeightedChoice(weights, generator);
+        var valid = hasPositive.logical_and_(weights.sum(1).gt(0));
         return MiningMasks.Select(valid, positives, negatives).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(N, N) unnormalised weights: 1 for each row's most likely candidate, 0 off the candidates.</summary>
+    private static Tensor Weights(Tensor distances, Tensor labels, int dimension, double? cutoff)
+    {
+        LossChecks.Distances(distances, labels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (cutoff is { } c)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(c, LowerClamp, nameof(cutoff));
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var d = distances.detach().clamp_min(LowerClamp);
+        var sphere = d.pow(2).mul_(-0.25).add_(1).clamp_min_(MinSphereTerm);
+        var logWeights = d.log_().mul_(2.0 - dimension).sub_(sphere.log_().mul_((dimension - 3) / 2.0));
+
+        var candidates = MiningMasks.SameClass(labels).logical_not_();
+        if (cutoff is { } limit)
+        {
+            candidates.logical_and_(distances.lt(limit));
+        }
+
+        // Subtract the row maximum over the candidates: the largest weight becomes exactly 1, so a row with any
+        // candidate never underflows to all zeros, whatever the dimension. Others are pushed down by Excluded
+        // (and capped at 0 so that rows without a candidate cannot overflow), then zeroed.
+        var keep = candidates.to(logWeights.dtype);
+        var rowMax = (logWeights * keep).add_(keep - 1, MiningMasks.Excluded).amax([1], keepdim: true);
+        return logWeights.sub_(rowMax).clamp_max_(0).exp_().mul_(keep).MoveToOuterDisposeScope();
     }
 }

@@ -14,8 +14,8 @@ public static class PairwiseDistances
         ArgumentNullException.ThrowIfNull(x);
         using var scope = NewDisposeScope();
         var distances = SquaredBetween(x, x);
-        using var eye = torch.eye(x.shape[0], dtype: ScalarType.Bool, device: x.device);
-        return distances.masked_fill(eye, 0).MoveToOuterDisposeScope();
+        distances.diagonal().fill_(0);
+        return distances.MoveToOuterDisposeScope();
     }
 
     /// <summary>Squared Euclidean distances between the rows of <paramref name="x"/> and those of <paramref name="y"/>.</summary>

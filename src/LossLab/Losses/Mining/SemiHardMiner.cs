@@ -24,12 +24,13 @@ public static class SemiHardMiner
         using var noGrad = torch.no_grad();
         var d = distances.detach();
         var (positiveMask, negativeMask) = MiningMasks.ClassMasks(labels);
-        var positives = MiningMasks.RandomChoice(positiveMask, generator);
+        var (positives, hasPositive) = MiningMasks.RandomChoice(positiveMask, generator);
         var dap = d.gather(1, positives.unsqueeze(1));
-        var semiHard = negativeMask.logical_and(d.gt(dap)).logical_and(d.lt(dap + margin));
-        var candidates = torch.where(semiHard.any(1, keepdim: true), semiHard, negativeMask);
-        var negatives = MiningMasks.RandomChoice(candidates, generator);
-        var valid = positiveMask.any(1).logical_and(negativeMask.any(1));
-        return MiningMasks.Select(valid, positives, negatives).MoveToOuterDisposeScope();
+        var semiHard = negativeMask.logical_and(d.gt(dap)).logical_and_(d.lt(dap + margin));
+        // Rows without a semi-hard negative fall back to all their negatives.
+        var noSemiHard = semiHard.sum(1, keepdim: true).eq(0);
+        var candidates = semiHard.logical_or_(negativeMask.logical_and(noSemiHard));
+        var (negatives, hasNegative) = MiningMasks.RandomChoice(candidates, generator);
+        return MiningMasks.Select(hasPositive.logical_and_(hasNegative), positives, negatives).MoveToOuterDisposeScope();
     }
 }
