@@ -84,7 +84,14 @@ internal sealed class ImprovedLossFunction : autograd.SingleTensorFunction<Impro
         if (focal is null)
         {
             // gamma = 0: −c_i = beta·alpha_{y_i}, the cross-entropy gradient.
-            gradient.mul_(alphaT is null ? scale : alphaT * scale);
+            if (alphaT is null)
+            {
+                gradient.mul_(scale);
+            }
+            else
+            {
+                gradient.mul_(alphaT * scale);
+            }
         }
         else
         {

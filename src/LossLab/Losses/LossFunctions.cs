@@ -1,5 +1,5 @@
-using TorchSharp;
 using LossLab.Losses.Mining;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LossLab.Losses;

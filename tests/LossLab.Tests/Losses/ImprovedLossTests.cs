@@ -36,7 +36,7 @@ public sealed class ImprovedLossTests
         var logits = torch.randn(12, 7, dtype: ScalarType.Float64) * 3;
         var labels = torch.randint(0, 7, [12]);
         var alpha = torch.rand(7, dtype: ScalarType.Float64) + 0.5;
-        foreach (var (beta, gamma, a) in new (double, double, Tensor?)[] { (1, 0, null), (4, 5, null), (2, 0.5, alpha), (0.7, 1.5, alpha), (8, 3, null) })
+        foreach (var (beta, gamma, a) in new (double, double, Tensor?)[] { (1, 0, null), (2, 0, alpha), (4, 5, null), (2, 0.5, alpha), (0.7, 1.5, alpha), (8, 3, null) })
         {
             foreach (var reduction in new[] { Reduction.Mean, Reduction.Sum, Reduction.None })
             {

@@ -55,6 +55,32 @@ public sealed class LossModuleTests
     }
 
     [Fact]
+    public void Should_ExposeMovedParameters_When_LossModuleIsConverted()
+    {
+        // Given loss modules with parameters and buffers
+        using var scope = NewDisposeScope();
+        using var margin = new MarginLoss(4);
+        using var proxy = new ProxyNcaLoss(4, 8);
+        using var improved = new ImprovedLoss(alpha: [1, 2, 3, 4]);
+
+        // When they are converted as a trainer moves them to its device and dtype
+        margin.to(ScalarType.Float64);
+        proxy.to(ScalarType.Float64);
+        improved.to(ScalarType.Float64);
+
+        // Then the parameter groups hold the converted parameters, and the losses run in float64
+        Assert.Equal(ScalarType.Float64, Assert.Single(Assert.Single(margin.ParameterGroups).Parameters).dtype);
+        Assert.Equal(ScalarType.Float64, Assert.Single(Assert.Single(proxy.ParameterGroups).Parameters).dtype);
+        Assert.Equal(margin.parameters().Single().Handle, margin.ParameterGroups[0].Parameters[0].Handle);
+        Assert.Equal(proxy.parameters().Single().Handle, proxy.ParameterGroups[0].Parameters[0].Handle);
+        var x = torch.randn(8, 8, dtype: ScalarType.Float64);
+        var labels = torch.arange(4).repeat(2);
+        Assert.Equal(ScalarType.Float64, margin.forward(x, labels).dtype);
+        Assert.Equal(ScalarType.Float64, proxy.forward(x, labels).dtype);
+        Assert.Equal(ScalarType.Float64, improved.forward(x[.., ..4], labels).dtype);
+    }
+
+    [Fact]
     public void Should_ReduceLoss_When_ProxiesAndEmbeddingsTrain()
     {
         // Given a learnable batch of embeddings and a proxy-NCA loss

@@ -98,8 +98,17 @@ public sealed class LossRegistryTests
         // Given overrides for several losses in one options object
         var options = new LossOptions
         {
-            Beta = 2, Gamma = 10, Margin = 0.5, TripletMining = "batch-hard", MarginAlpha = 0.1, MarginBeta = 1.0,
-            MarginBetaLr = 1e-3, DistanceCutoff = true, ProxyLrMultiplier = 10, NPairL2 = 0.02, SamplingSeed = 7,
+            Beta = 2,
+            Gamma = 10,
+            Margin = 0.5,
+            TripletMining = "batch-hard",
+            MarginAlpha = 0.1,
+            MarginBeta = 1.0,
+            MarginBetaLr = 1e-3,
+            DistanceCutoff = true,
+            ProxyLrMultiplier = 10,
+            NPairL2 = 0.02,
+            SamplingSeed = 7,
         };
 
         // When the losses are built

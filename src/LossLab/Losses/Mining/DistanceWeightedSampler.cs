@@ -17,6 +17,8 @@ public static class DistanceWeightedSampler
     /// <summary>The optional upper cutoff (1.4): negatives at d ≥ 1.4 get weight zero.</summary>
     public const double DefaultCutoff = 1.4;
 
+    private const double MinLogWeight = -80.0;
+
     // Keeps log(1 − d²/4) finite for d ≥ 2, which rounding can produce on the unit sphere.
     private const double MinSphereTerm = 1e-8;
 
@@ -78,9 +80,11 @@ public static class DistanceWeightedSampler
 
         // Subtract the row maximum over the candidates: the largest weight becomes exactly 1, so a row with any
         // candidate never underflows to all zeros, whatever the dimension. Others are pushed down by Excluded
-        // (and capped at 0 so that rows without a candidate cannot overflow), then zeroed.
+        // (and capped at 0 so that rows without a candidate cannot overflow), then zeroed. Relative weights below
+        // e^-80 (a normal float32) are raised to it: such a negative is drawn with probability < 1e-34 either way,
+        // and no denormal number reaches exp and the cumulative sum, where each costs ~100 cycles on x86.
         var keep = candidates.to(logWeights.dtype);
         var rowMax = (logWeights * keep).add_(keep - 1, MiningMasks.Excluded).amax([1], keepdim: true);
-        return logWeights.sub_(rowMax).clamp_max_(0).exp_().mul_(keep).MoveToOuterDisposeScope();
+        return logWeights.sub_(rowMax).clamp_(MinLogWeight, 0).exp_().mul_(keep).MoveToOuterDisposeScope();
     }
 }
