@@ -17,6 +17,9 @@ public static class Program
         root.Subcommands.Add(InfoCommands.Datasets());
         root.Subcommands.Add(InfoCommands.Models());
         root.Subcommands.Add(InfoCommands.Losses());
+        root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(EmbedCommand.Create());
+        root.Subcommands.Add(MetricsCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

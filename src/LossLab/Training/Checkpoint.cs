@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LossLab.Training;

@@ -45,8 +45,8 @@ public sealed class Trainer
         var device = DeviceSelector.Resolve(options.Device);
         torch.manual_seed(options.Seed);
 
-        using var trainIndices = SelectTrain(data);
-        using var testIndices = SelectTest(data);
+        using var trainIndices = RunSubsets.Train(options, data);
+        using var testIndices = RunSubsets.Test(options, data);
         var trainPositions = trainIndices.data<long>().ToArray();
         var trainLabels = data.Train.Labels.index_select(0, trainIndices).data<long>().ToArray();
 
@@ -277,31 +277,6 @@ public sealed class Trainer
 
         var order = EpochOrder.Shuffle(labels.Length, options.Seed, epoch);
         return order.Chunk(options.BatchSize).Where(c => c.Length >= 2).ToArray();
-    }
-
-    private Tensor SelectTrain(ImageDataset data)
-    {
-        using var scope = torch.NewDisposeScope();
-        var labels = data.Train.Labels;
-        var indices = options.ImbalanceRatio is { } ratio and > 1
-            ? Subsets.Imbalanced(labels, ratio, data.NumClasses)
-            : torch.arange(labels.shape[0], dtype: ScalarType.Int64);
-        if (options.TrainLimit is { } limit && limit < indices.shape[0])
-        {
-            indices = indices.index_select(0, Subsets.ClassBalancedLimit(labels.index_select(0, indices), limit, options.Seed));
-        }
-
-        return indices.MoveToOuterDisposeScope();
-    }
-
-    private Tensor SelectTest(ImageDataset data)
-    {
-        using var scope = torch.NewDisposeScope();
-        var labels = data.Test.Labels;
-        var indices = options.TestLimit is { } limit && limit < labels.shape[0]
-            ? Subsets.ClassBalancedLimit(labels, limit, options.Seed)
-            : torch.arange(labels.shape[0], dtype: ScalarType.Int64);
-        return indices.MoveToOuterDisposeScope();
     }
 
     private RunSummary WriteSummary(RunDirectory run, List<EpochMetrics> history, bool completed, Stopwatch wall)
