@@ -5,4 +5,11 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 dotnet restore LossLab.slnx
 dotnet format LossLab.slnx --verify-no-changes --no-restore
-dotnet test LossLab.slnx -c Release --no-restore --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test LossLab.slnx -c Release --no-restore --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+passed=$(grep -E '^\s+Passed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -E '^\s+Failed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+echo "tests: $passed passed, $failed failed"
+exit "$status"
