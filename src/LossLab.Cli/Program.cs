@@ -20,6 +20,11 @@ public static class Program
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(MetricsCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(ReproduceCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(PlotLossCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

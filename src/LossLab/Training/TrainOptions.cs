@@ -76,6 +76,13 @@ public sealed record TrainOptions
     /// <summary><c>stop</c> (default) ends the run on a non-finite loss or gradient; <c>skip-batch</c> skips that batch.</summary>
     public string OnNan { get; init; } = "stop";
 
+    /// <summary>
+    /// Fraction of the training set, in [0, 0.5), held out class-balanced as a validation split and evaluated
+    /// instead of the test split (the same images for every seed and setting, so runs compare on equal terms);
+    /// <see cref="TestLimit"/> then limits the validation images. Default 0: evaluate on the test split.
+    /// </summary>
+    public double ValidationFraction { get; init; }
+
     /// <summary>Preset the values came from (<c>default</c> or <c>paper</c>).</summary>
     public string Preset { get; init; } = "default";
 
@@ -126,6 +133,11 @@ public sealed record TrainOptions
         if (ImbalanceRatio is { } ratio && !(ratio >= 1 && !double.IsInfinity(ratio)))
         {
             throw new ArgumentOutOfRangeException("--imbalance-ratio", ratio, "must be ≥ 1");
+        }
+
+        if (!(ValidationFraction >= 0 && ValidationFraction < 0.5))
+        {
+            throw new ArgumentOutOfRangeException("--val-fraction", ValidationFraction, "must be in [0, 0.5)");
         }
 
         if (Threads is < 1)

@@ -1,0 +1,147 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using LossLab.Experiments;
+using LossLab.Reporting;
+using LossLab.Training;
+
+namespace LossLab.Cli.Commands;
+
+/// <summary>The options and the run loop shared by the commands that run experiments (sweep, compare, reproduce).</summary>
+public sealed class ExperimentOptionSet
+{
+    /// <summary><c>--out</c>.</summary>
+    public Option<string?> Out { get; } = new("--out") { Description = "Experiment directory (rerun with the same one to continue: finished runs are skipped, unfinished ones resume)" };
+
+    /// <summary><c>--shard</c>.</summary>
+    public Option<string?> Shard { get; } = new("--shard") { Description = "Run only slice i of n (i/n, 1-based), e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; shards may share the directory or have their own (merge them with losslab report)" };
+
+    /// <summary><c>--no-tensorboard</c>.</summary>
+    public Option<bool> NoTensorBoard { get; } = new("--no-tensorboard") { Description = "Do not write TensorBoard event files into the run directories" };
+
+    /// <summary><c>--no-report</c>.</summary>
+    public Option<bool> NoReport { get; } = new("--no-report") { Description = "Do not write report.html/report.md when the experiment is complete" };
+
+    /// <summary><c>--wait-timeout</c>.</summary>
+    public Option<double?> WaitTimeout { get; } = new("--wait-timeout") { Description = "Seconds a shard of a search waits for the other shards' runs of a step (default 86400)" };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (Option option in new Option[] { Out, Shard, NoTensorBoard, NoReport, WaitTimeout })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The shard given with <c>--shard</c>, or all.</summary>
+    public Experiments.Shard ShardOf(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.GetValue(Shard) is { } text ? Experiments.Shard.Parse(text) : Experiments.Shard.All;
+    }
+
+    /// <summary>
+    /// Runs the experiments (each into its folder), handling Ctrl-C/SIGTERM, then writes the report into
+    /// <paramref name="reportDirectory"/> when every run is settled. Prints a summary; returns the exit code.
+    /// </summary>
+    public int Run(ParseResult parse, IReadOnlyList<(string Directory, ExperimentPlan Plan)> experiments, string reportDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(experiments);
+        var shard = ShardOf(parse);
+        var timeout = TimeSpan.FromSeconds(parse.GetValue(WaitTimeout) ?? 86400);
+        if (timeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException("--wait-timeout", timeout.TotalSeconds, "must be ≥ 0");
+        }
+
+        using var cancel = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, cancel));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, cancel));
+        var commandLine = string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+        var complete = true;
+        var failed = 0;
+        var seconds = 0.0;
+        foreach (var (directory, plan) in experiments)
+        {
+            Console.Error.WriteLine($"experiment: {Path.GetFullPath(directory)} ({plan.Runs.Count switch { 0 => "runs decided as the search proceeds", var n => $"{n} runs" }}{(shard.IsPartial ? $", shard {shard}" : "")})");
+            using var runner = new ExperimentRunner(directory, Console.Error, _ => new ConsoleProgress(), !parse.GetValue(NoTensorBoard)) { CommandLine = commandLine };
+            var outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), cancel.Token);
+            var p = outcome.Progress;
+            seconds += p.Seconds;
+            failed += p.Failed.Count;
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{outcome.Plan.Title}: {p.Trained.Count} trained, {p.Resumed.Count} resumed, {p.Skipped.Count} skipped, {p.Failed.Count} failed in {p.Seconds:F0} s"));
+            if (outcome.Sweep?.Best is { } best)
+            {
+                Console.WriteLine($"best: {string.Join(", ", best.Select(kv => $"{kv.Key}={kv.Value}"))} (score {outcome.Sweep.BestScore?.ToString("F4", CultureInfo.InvariantCulture)})");
+            }
+
+            if (p.Interrupted)
+            {
+                Console.Error.WriteLine($"interrupted; checkpoint saved. Run the same command again to continue.");
+                return ExitCodes.Interrupted;
+            }
+
+            if (outcome.TimedOut)
+            {
+                Console.Error.WriteLine("stopped waiting for other shards; run the same command again to continue.");
+                return ExitCodes.Failure;
+            }
+
+            complete &= outcome.Complete;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time: {seconds:F0} s"));
+        if (complete && !parse.GetValue(NoReport))
+        {
+            ReportBuilder.Build(experiments.Select(e => e.Directory).ToArray(), reportDirectory);
+            Console.WriteLine($"report: {Path.Combine(Path.GetFullPath(reportDirectory), Report.HtmlFileName)}");
+        }
+        else if (!complete)
+        {
+            Console.WriteLine("other shards still have runs to do; when all are done, write the report with: losslab report " + string.Join(' ', experiments.Select(e => e.Directory)));
+        }
+
+        return failed > 0 ? ExitCodes.Diverged : ExitCodes.Ok;
+    }
+
+    /// <summary>Parses <c>key=v1,v2,...</c> into an option key and its canonical values.</summary>
+    public static (string Key, string[] Values) ParseAxis(string flag, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var equals = text.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || equals == text.Length - 1)
+        {
+            throw new ArgumentException($"{flag}: '{text}' is not KEY=V1,V2,...; keys: {string.Join(", ", OptionKeys.Names)}", flag);
+        }
+
+        var key = text[..equals].Trim();
+        if (!OptionKeys.Names.Contains(key))
+        {
+            throw new ArgumentException($"{flag}: unknown option '{key}'; valid: {string.Join(", ", OptionKeys.Names)}", flag);
+        }
+
+        var values = text[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => OptionKeys.Canonical(key, v))
+            .Distinct()
+            .ToArray();
+        return (key, values);
+    }
+
+    private static void OnSignal(PosixSignalContext context, CancellationTokenSource cancel)
+    {
+        if (cancel.IsCancellationRequested)
+        {
+            return;
+        }
+
+        context.Cancel = true;
+        Console.Error.WriteLine();
+        Console.Error.WriteLine($"{context.Signal}: finishing the current batch and saving a checkpoint (send again to stop at once)...");
+        cancel.Cancel();
+    }
+}

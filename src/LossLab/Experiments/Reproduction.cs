@@ -1,0 +1,153 @@
+using LossLab.Data;
+using LossLab.Training;
+
+namespace LossLab.Experiments;
+
+/// <summary>
+/// The paper's experiments as plans (SPEC §6). <c>paper</c> uses the paper's models, datasets, epochs and optimizer
+/// (Adam, lr 1e-5, weight decay 4e-4, 70 epochs); <c>quick</c> keeps the design (the same losses, parameter values and
+/// metrics) at a size that finishes in minutes on 2 CPU cores: small-cnn on Fashion-MNIST (installed offline), a
+/// class-balanced subset, a few epochs.
+/// </summary>
+public static class Reproduction
+{
+    /// <summary>The experiments: E1 (beta/gamma search), E2 (loss comparison), E3 (other architecture), E4 (other datasets).</summary>
+    public static IReadOnlyList<string> Experiments { get; } = ["E1", "E2", "E3", "E4"];
+
+    /// <summary>The presets: quick and paper.</summary>
+    public static IReadOnlyList<string> Presets { get; } = ["quick", "paper"];
+
+    /// <summary>E1's values: beta first (gamma at 3), then gamma; refined inside [2, 16] and [2, 21].</summary>
+    public static IReadOnlyList<SweepAxis> PaperSearchAxes { get; } =
+    [
+        new("beta", ["2", "3", "4", "5", "7", "10"], 2, 16),
+        new("gamma", ["3", "5", "10"], 2, 21),
+    ];
+
+    /// <summary>The plans of <paramref name="experiment"/> with <paramref name="preset"/>.</summary>
+    /// <exception cref="ArgumentException">Unknown experiment or preset, or an invalid setting.</exception>
+    public static IReadOnlyList<ReproductionPart> Create(string experiment, string preset, ReproductionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        ArgumentNullException.ThrowIfNull(preset);
+        ArgumentNullException.ThrowIfNull(settings);
+        var id = experiment.ToUpperInvariant();
+        if (!Experiments.Contains(id))
+        {
+            throw new ArgumentException($"unknown experiment '{experiment}'; valid: {string.Join(", ", Experiments)}", "experiment");
+        }
+
+        if (!Presets.Contains(preset))
+        {
+            throw new ArgumentException($"--preset: '{preset}' is not valid; valid: {string.Join(", ", Presets)}", "--preset");
+        }
+
+        var quick = preset == "quick";
+        var seeds = settings.Seeds ?? 3;
+        ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1, "--seeds");
+        return id switch
+        {
+            "E1" => [new("", Search(Options(settings, quick, "cifar10", "googlenet", Quick(3000, 1000, 2, embedding: false)), settings, quick))],
+            "E2" => [new("", Compare(Options(settings, quick, "cifar10", "googlenet", Quick(2000, 1000, 2, embedding: true)), seeds, id, preset, "Fig. 6–7: loss comparison"))],
+            "E3" => [new("", Compare(Options(settings, quick, "cifar10", "resnet50", Quick(1000, 500, 2, embedding: true, model: "resnet18")), seeds, id, preset, "Fig. 8: loss comparison with ResNet"))],
+            _ =>
+            [
+                new("table1-cifar100", Compare(Options(settings, quick, "cifar100", "googlenet", Quick(3000, 1000, 2, embedding: true)), seeds, id, preset, "Table 1: CIFAR-100")),
+                new("fig9-fashion-mnist", Compare(
+                    WithBetaGamma(Options(settings, quick, "fashion-mnist", "resnet50", Quick(2000, 1000, 2, embedding: true)), 4, 10),
+                    seeds, id, preset, "Fig. 9: Fashion-MNIST, beta=4, gamma=10")),
+            ],
+        };
+
+        ExperimentPlan Compare(TrainOptions options, int n, string e, string p, string what)
+        {
+            var plan = ExperimentPlan.Compare(options, ExperimentPlan.PaperLosses, n, $"{e} ({p} preset) — {what}: {options.Model} on {options.Dataset}, {options.Epochs} epochs, {n} seed(s)");
+            return plan with { Experiment = e, Preset = p };
+        }
+    }
+
+    /// <summary>Why the dataset of <paramref name="options"/> cannot be loaded (with how to get it), or null when it can.</summary>
+    public static string? MissingData(TrainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Dataset.StartsWith(DatasetRegistry.FolderPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var path = options.Dataset[DatasetRegistry.FolderPrefix.Length..];
+            return File.Exists(path) || Directory.Exists(path) ? null : $"{path}: no such image folder or archive";
+        }
+
+        var status = DatasetRegistry.Describe(new DataOptions { DataDir = options.DataDir })
+            .FirstOrDefault(s => string.Equals(s.Name, options.Dataset, StringComparison.OrdinalIgnoreCase));
+        if (status is null || status.IsAvailable || options.Download)
+        {
+            return null;
+        }
+
+        return $"{options.Dataset}: {status.Problem}";
+    }
+
+    private static ExperimentPlan Search(TrainOptions options, ReproductionSettings settings, bool quick)
+    {
+        var spec = new SweepSpec
+        {
+            Mode = SweepMode.Coordinate,
+            Axes = PaperSearchAxes,
+            Seeds = settings.Seeds ?? 1,
+            SelectOn = settings.SelectOn ?? "val",
+            RefineRounds = quick ? 1 : 2,
+        };
+        var preset = quick ? "quick" : "paper";
+        var plan = ExperimentPlan.ForSweep(
+            options with { Loss = "improved" },
+            spec,
+            $"E1 ({preset} preset) — Figs. 1–4: beta and gamma of the improved loss, {options.Model} on {options.Dataset}, {options.Epochs} epochs, selected on the {(spec.SelectOn == "val" ? "validation" : "test")} split");
+        return plan with { Experiment = "E1", Preset = preset };
+    }
+
+    // The paper set beta=4, gamma=10 for Fashion-MNIST (its CIFAR values are the loss's defaults, 4 and 5).
+    private static TrainOptions WithBetaGamma(TrainOptions options, double beta, double gamma) =>
+        options with { LossOptions = options.LossOptions with { Beta = beta, Gamma = gamma } };
+
+    private static QuickSize Quick(int train, int test, int epochs, bool embedding, string model = "small-cnn") => new(train, test, epochs, embedding, model);
+
+    private static TrainOptions Options(ReproductionSettings settings, bool quick, string paperDataset, string paperModel, QuickSize size)
+    {
+        var options = quick
+            ? new TrainOptions
+            {
+                Dataset = "fashion-mnist",
+                Model = size.Model,
+                TrainLimit = size.Train,
+                TestLimit = size.Test,
+                Epochs = size.Epochs,
+                Threads = 2,
+                EmbeddingMetrics = size.Embedding,
+                Preset = "quick",
+            }
+            : new TrainOptions
+            {
+                Dataset = paperDataset,
+                Model = paperModel,
+                Epochs = 70,
+                LearningRate = 1e-5,
+                WeightDecay = 4e-4,
+                Preset = "paper",
+            };
+        options = options with
+        {
+            Dataset = settings.Dataset ?? options.Dataset,
+            DataDir = settings.DataDir,
+            Download = settings.Download,
+            Threads = settings.Threads ?? options.Threads,
+            Device = settings.Device ?? options.Device,
+            Epochs = settings.Epochs ?? options.Epochs,
+            TrainLimit = settings.TrainLimit ?? options.TrainLimit,
+            TestLimit = settings.TestLimit ?? options.TestLimit,
+            Seed = settings.Seed ?? options.Seed,
+        };
+        options.Validate();
+        return options;
+    }
+
+    private sealed record QuickSize(int Train, int Test, int Epochs, bool Embedding, string Model);
+}

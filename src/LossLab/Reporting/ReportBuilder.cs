@@ -1,0 +1,470 @@
+using System.Globalization;
+using LossLab.Experiments;
+using LossLab.Training;
+
+namespace LossLab.Reporting;
+
+/// <summary>
+/// Builds a report from experiment and run directories (merging the shards of one experiment): for a loss
+/// comparison a table in the shape of the paper's Table 1 with the paper's figures beside ours, paired t-tests
+/// of the reference loss against each other, and F1, NMI and loss curves per epoch for each loss (the paper's
+/// Figs. 6–9); for a sweep the search steps, the chosen setting and F1/NMI curves for each value (Figs. 1–4);
+/// across comparisons, Recall@1 and Recall@8 per architecture and dataset (Table 2).
+/// </summary>
+public static class ReportBuilder
+{
+    private const string Dash = "—";
+
+    /// <summary>Name of the figure folder inside the report's folder.</summary>
+    public const string FiguresFolder = "figures";
+
+    /// <summary>Reads <paramref name="directories"/>, writes <c>report.md</c>, <c>report.html</c> and <c>figures/</c> into <paramref name="outputDirectory"/>.</summary>
+    /// <param name="directories">Experiment directories (with <c>plan.json</c>), run directories, or folders of run directories.</param>
+    /// <param name="outputDirectory">Where the report goes (created when missing).</param>
+    /// <param name="title">Report heading; null takes the experiment's title.</param>
+    /// <returns>The report written.</returns>
+    public static Report Build(IReadOnlyList<string> directories, string outputDirectory, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(directories);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
+        var experiments = ExperimentRecord.Load(directories);
+        var figures = Path.Combine(Path.GetFullPath(outputDirectory), FiguresFolder);
+        var sections = new List<ReportSection>();
+        for (var i = 0; i < experiments.Count; i++)
+        {
+            var experiment = experiments[i];
+            var slug = $"{i + 1}-{(experiment.Plan.Experiment ?? experiment.Plan.Kind.ToString()).ToLowerInvariant()}";
+            var figureBase = Path.Combine(figures, slug);
+            sections.Add(experiment.Plan.Kind switch
+            {
+                ExperimentKind.Compare => CompareSection(experiment, figureBase),
+                ExperimentKind.Sweep => SweepSection(experiment, figureBase),
+                _ => RunsSection(experiment, figureBase),
+            });
+        }
+
+        var table2 = Table2(experiments);
+        if (table2 is not null)
+        {
+            sections.Add(new ReportSection("Recall@K per architecture and dataset (the paper's Table 2)", [], [table2], [], []));
+        }
+
+        var report = new Report(title ?? (experiments.Count == 1 ? experiments[0].Plan.Title : "LossLab report"), sections);
+        report.Write(outputDirectory);
+        return report;
+    }
+
+    private static ReportSection CompareSection(ExperimentRecord experiment, string figureBase)
+    {
+        var plan = experiment.Plan;
+        var paper = plan.Experiment;
+        var byLoss = plan.Losses
+            .Select(l => (Loss: l, Runs: experiment.Runs.Where(r => r.Completed && string.Equals(r.Spec.Options.Loss, l, StringComparison.OrdinalIgnoreCase)).ToArray()))
+            .ToArray();
+        var paragraphs = new List<string>
+        {
+            Setting(experiment),
+            $"Losses: {string.Join(", ", plan.Losses)}; {plan.Seeds} seed(s) each (seeds {plan.Base.Seed}–{plan.Base.Seed + plan.Seeds - 1}), the same seeds for every loss. Metrics after the last epoch, mean ± sample standard deviation over seeds.",
+            Completion(experiment),
+        };
+        if (paper is not null && PaperFigures.Settings.TryGetValue(paper, out var paperSetting))
+        {
+            paragraphs.Add($"Paper columns: what the paper reports for {paperSetting}; ours use the settings above.");
+        }
+
+        var embedding = byLoss.Any(g => g.Runs.Any(r => r.Final!.RecallAt1 is not null));
+        var headers = new List<string> { "loss", "seeds", "accuracy", "macro-F1", "NMI" };
+        if (embedding)
+        {
+            headers.AddRange(["k-means NMI", "Recall@1", "Recall@8"]);
+        }
+
+        if (paper is not null)
+        {
+            headers.AddRange(["paper F1", "paper NMI", "paper Recall@1"]);
+        }
+
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var (loss, runs) in byLoss)
+        {
+            var finals = runs.Select(r => r.Final!).ToArray();
+            var row = new List<string>
+            {
+                loss,
+                finals.Length.ToString(CultureInfo.InvariantCulture),
+                MeanSd(finals.Select(m => m.Accuracy)),
+                MeanSd(finals.Select(m => m.F1Macro)),
+                MeanSd(finals.Select(m => m.Nmi)),
+            };
+            if (embedding)
+            {
+                row.AddRange([MeanSd(finals.Select(m => m.KmeansNmi)), MeanSd(finals.Select(m => m.RecallAt1)), MeanSd(finals.Select(m => m.RecallAt8))]);
+            }
+
+            if (paper is not null)
+            {
+                row.AddRange(new[] { "f1", "nmi", "recall@1" }.Select(metric => PaperFigures.Find(paper, loss, metric)?.Text ?? Dash));
+            }
+
+            rows.Add(row);
+        }
+
+        var tableTitle = paper == "E4-table1"
+            ? "Table 1: final-epoch metrics per loss on CIFAR-100"
+            : "Final-epoch metrics per loss (the shape of the paper's Table 1)";
+        var tables = new List<ReportTable> { new(tableTitle, headers, rows) };
+        var tests = PairedTests(plan, byLoss);
+        if (tests is not null)
+        {
+            tables.Add(tests);
+        }
+
+        tables.Add(RunsTable(experiment));
+
+        var figures = new List<ReportFigure>();
+        var curves = byLoss.Where(g => g.Runs.Length > 0).ToArray();
+        if (curves.Length > 0)
+        {
+            var (f1Figure, nmiFigure) = paper switch
+            {
+                "E2" => (" (cf. the paper's Fig. 6)", " (cf. the paper's Fig. 7)"),
+                "E3" => (" (cf. the paper's Fig. 8)", " (cf. the paper's Fig. 8)"),
+                "E4-fig9" => (" (cf. the paper's Fig. 9)", " (cf. the paper's Fig. 9)"),
+                _ => ("", ""),
+            };
+            var split = EvaluatedSplit(curves.SelectMany(g => g.Runs));
+            figures.Add(Lines(figureBase + "-f1", $"Macro-F1 on the {split} split per epoch for each loss{f1Figure}", "macro-F1", curves.Select(g => MeanCurve(g.Loss, g.Runs, m => m.F1Macro))));
+            figures.Add(Lines(figureBase + "-nmi", $"NMI on the {split} split per epoch for each loss{nmiFigure}", "NMI", curves.Select(g => MeanCurve(g.Loss, g.Runs, m => m.Nmi))));
+            figures.Add(Lines(figureBase + "-loss", "Training loss per epoch for each loss (each loss on its own scale)", "training loss", curves.Select(g => MeanCurve(g.Loss, g.Runs, m => m.TrainLoss))));
+            var bars = new[] { ("macro-F1", (Func<EpochMetrics, double>)(m => m.F1Macro)), ("NMI", m => m.Nmi) }
+                .Select(s => new BarSeries(s.Item1, curves.Select(g => Bar(g.Loss, g.Runs.Select(r => s.Item2(r.Final!)).ToArray())).ToArray()))
+                .ToArray();
+            figures.Add(new ReportFigure(
+                "Final macro-F1 and NMI for each loss, mean ± standard deviation over seeds",
+                PlotWriter.SaveBars(figureBase + "-final", "", "loss", "score", bars)));
+        }
+
+        return new ReportSection(plan.Title, paragraphs, tables, figures, Details(experiment));
+    }
+
+    private static ReportTable? PairedTests(ExperimentPlan plan, (string Loss, RunRecord[] Runs)[] byLoss)
+    {
+        var reference = byLoss.FirstOrDefault(g => string.Equals(g.Loss, plan.ReferenceLoss, StringComparison.OrdinalIgnoreCase));
+        if (reference.Runs is null || reference.Runs.Length < 2)
+        {
+            return null;
+        }
+
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var (loss, runs) in byLoss.Where(g => g.Loss != reference.Loss))
+        {
+            // Pairs share a seed: the same initialisation and batch order apart from what the loss changes.
+            var pairs = reference.Runs
+                .Join(runs, r => r.Spec.Options.Seed, b => b.Spec.Options.Seed, (r, b) => (Reference: r.Final!, Other: b.Final!))
+                .ToArray();
+            if (pairs.Length < 2)
+            {
+                rows.Add([loss, pairs.Length.ToString(CultureInfo.InvariantCulture), Dash, Dash, Dash, Dash, Dash, Dash]);
+                continue;
+            }
+
+            var f1 = Statistics.PairedTTest(pairs.Select(p => p.Reference.F1Macro).ToArray(), pairs.Select(p => p.Other.F1Macro).ToArray());
+            var nmi = Statistics.PairedTTest(pairs.Select(p => p.Reference.Nmi).ToArray(), pairs.Select(p => p.Other.Nmi).ToArray());
+            rows.Add(
+            [
+                loss, pairs.Length.ToString(CultureInfo.InvariantCulture),
+                Signed(f1.MeanDifference), Number(f1.T, "F2"), PValue(f1.PValueGreater),
+                Signed(nmi.MeanDifference), Number(nmi.T, "F2"), PValue(nmi.PValueGreater),
+            ]);
+        }
+
+        return new ReportTable(
+            $"Paired t-tests: does {reference.Loss} beat each other loss? (pairs share a seed)",
+            ["baseline", "pairs", "ΔF1", "t", "p (F1)", "ΔNMI", "t", "p (NMI)"],
+            rows,
+            $"Δ = {reference.Loss} − baseline, mean over pairs of final-epoch values; p = P(T ≥ t) with n − 1 degrees of freedom, one-sided ({reference.Loss} better). With few seeds only large, consistent differences reach p < 0.05.");
+    }
+
+    private static ReportSection SweepSection(ExperimentRecord experiment, string figureBase)
+    {
+        var plan = experiment.Plan;
+        var spec = plan.Sweep!;
+        var state = experiment.SweepState!;
+        var axes = spec.Axes;
+        var paragraphs = new List<string>
+        {
+            Setting(experiment),
+            spec.Mode == SweepMode.Grid
+                ? $"Grid over {string.Join(" × ", axes.Select(a => $"{a.Key} ∈ {{{string.Join(", ", a.Values)}}}"))}; {spec.Seeds} seed(s) per setting."
+                : $"Coordinate search as in the paper: {string.Join("; then ", axes.Select(DescribeAxis))}. Each option is searched with the earlier ones at their best and the later ones at their first value; {spec.Seeds} seed(s) per setting.",
+            "Score = (macro-F1 + NMI) / 2 after the last epoch, mean over seeds; the paper chose the values that maximised both.",
+            spec.SelectOn == "val"
+                ? string.Create(CultureInfo.InvariantCulture, $"Selected on a validation split: {spec.ValidationFraction * 100:0.#}% of the training set held out (class-balanced, the same images for every run); the chosen setting was then trained again without holding anything out and evaluated on the test split.")
+                : "Selected on the test split, as the paper did: the chosen setting's test figures are optimistic, since they also made the choice.",
+            Completion(experiment),
+        };
+        if (state.Best is { } best)
+        {
+            paragraphs.Add($"Best setting: {Describe(best)} (score {Number(state.BestScore ?? double.NaN, "F4")} on the {(spec.SelectOn == "val" ? "validation" : "test")} split).");
+        }
+        else if (state.Steps.Count > 0)
+        {
+            paragraphs.Add($"In progress: step \"{state.Steps[^1].Title}\" has {state.Pending.Count} run(s) pending.");
+        }
+
+        if (plan.Experiment == "E1")
+        {
+            paragraphs.Add($"The paper found {Describe(PaperFigures.BestSetting)} ({PaperFigures.Settings["E1"]}).");
+        }
+
+        var steps = new List<IReadOnlyList<string>>();
+        foreach (var step in state.Steps)
+        {
+            foreach (var candidate in step.Candidates)
+            {
+                var chosen = step.Chosen is not null && SameSetting(step.Chosen, candidate.Setting);
+                steps.Add(
+                [
+                    step.Title, Describe(candidate.Setting), Optional(candidate.F1), Optional(candidate.Nmi),
+                    candidate.Score is { } s ? (double.IsNegativeInfinity(s) ? "diverged" : Number(s, "F4")) : "pending",
+                    chosen ? "best of step" : "",
+                ]);
+            }
+        }
+
+        var tables = new List<ReportTable>
+        {
+            new("Search steps", ["step", "setting", "macro-F1", "NMI", "score", ""], steps,
+                spec.SelectOn == "val" ? "Scores on the validation split." : "Scores on the test split."),
+        };
+        var chosenRuns = state.Best is null
+            ? []
+            : spec.SelectOn == "val"
+                ? state.FinalRuns.Select(r => experiment.Runs.First(x => x.Spec.Id == r.Id)).Where(r => r.Completed).ToArray()
+                : experiment.Runs.Where(r => r.Completed && !IsFinal(r) && SameSetting(Setting(r, axes), state.Best)).ToArray();
+        if (chosenRuns.Length > 0)
+        {
+            var finals = chosenRuns.Select(r => r.Final!).ToArray();
+            tables.Add(new ReportTable(
+                "Chosen setting on the test split",
+                ["setting", "seeds", "accuracy", "macro-F1", "NMI", "paper setting"],
+                [[Describe(state.Best!), finals.Length.ToString(CultureInfo.InvariantCulture), MeanSd(finals.Select(m => m.Accuracy)), MeanSd(finals.Select(m => m.F1Macro)), MeanSd(finals.Select(m => m.Nmi)),
+                  plan.Experiment == "E1" ? Describe(PaperFigures.BestSetting) : Dash]]));
+        }
+
+        tables.Add(RunsTable(experiment));
+        var figures = new List<ReportFigure>();
+        var searched = experiment.Runs.Where(r => r.Completed && !IsFinal(r)).ToArray();
+        var split = spec.SelectOn == "val" ? "validation" : "test";
+        foreach (var axis in axes)
+        {
+            var others = axes.Where(a => a.Key != axis.Key).Select(a => a.Key).ToArray();
+            var groups = searched.GroupBy(r => string.Join(", ", others.Select(k => $"{k}={r.Value(k)}"))).Take(6).ToArray();
+            var first = true;
+            foreach (var group in groups)
+            {
+                var values = group.Select(r => r.Value(axis.Key)).Distinct().ToArray();
+                if (values.Length < 2)
+                {
+                    continue;
+                }
+
+                values = OptionKeys.IsNumeric(axis.Key) ? [.. values.OrderBy(v => double.Parse(v, CultureInfo.InvariantCulture))] : values;
+                var context = group.Key.Length > 0 ? $" ({group.Key})" : "";
+                var name = $"{figureBase}-{Clean(axis.Key)}-{Clean(group.Key)}";
+                var byValue = values.Select(v => (Label: $"{axis.Key}={v}", Runs: group.Where(r => r.Value(axis.Key) == v).ToArray())).ToArray();
+                var (f1Figure, nmiFigure) = plan.Experiment == "E1" && first
+                    ? axis.Key switch
+                    {
+                        "beta" => (" (cf. the paper's Fig. 1)", " (cf. the paper's Fig. 2)"),
+                        "gamma" => (" (cf. the paper's Fig. 3)", " (cf. the paper's Fig. 4)"),
+                        _ => ("", ""),
+                    }
+                    : ("", "");
+                first = false;
+                figures.Add(Lines(name + "-f1", $"Macro-F1 on the {split} split per epoch for each {axis.Key}{context}{f1Figure}", "macro-F1", byValue.Select(g => MeanCurve(g.Label, g.Runs, m => m.F1Macro))));
+                figures.Add(Lines(name + "-nmi", $"NMI on the {split} split per epoch for each {axis.Key}{context}{nmiFigure}", "NMI", byValue.Select(g => MeanCurve(g.Label, g.Runs, m => m.Nmi))));
+                figures.Add(Lines(name + "-loss", $"Training loss per epoch for each {axis.Key}{context}", "training loss", byValue.Select(g => MeanCurve(g.Label, g.Runs, m => m.TrainLoss))));
+                if (OptionKeys.IsNumeric(axis.Key))
+                {
+                    var x = values.Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+                    Series Final(string label, Func<EpochMetrics, double> metric) =>
+                        new(label, x, byValue.Select(g => g.Runs.Average(r => metric(r.Final!))).ToArray());
+                    figures.Add(new ReportFigure(
+                        $"Final macro-F1 and NMI on the {split} split against {axis.Key}{context}",
+                        PlotWriter.SaveLines(name + "-final", "", axis.Key, "score", [Final("macro-F1", m => m.F1Macro), Final("NMI", m => m.Nmi)])));
+                }
+            }
+        }
+
+        return new ReportSection(plan.Title, paragraphs, tables, figures, Details(experiment));
+    }
+
+    private static ReportSection RunsSection(ExperimentRecord experiment, string figureBase)
+    {
+        var completed = experiment.Runs.Where(r => r.Completed).ToArray();
+        var varied = experiment.Plan.Varied;
+        var figures = new List<ReportFigure>();
+        if (completed.Length > 0)
+        {
+            string Label(RunRecord r) => varied.Count > 0 ? string.Join(", ", varied.Select(k => $"{k}={r.Value(k)}")) : r.Spec.Id;
+            var split = EvaluatedSplit(completed);
+            figures.Add(Lines(figureBase + "-f1", $"Macro-F1 on the {split} split per epoch for each run", "macro-F1", completed.Select(r => MeanCurve(Label(r), [r], m => m.F1Macro))));
+            figures.Add(Lines(figureBase + "-nmi", $"NMI on the {split} split per epoch for each run", "NMI", completed.Select(r => MeanCurve(Label(r), [r], m => m.Nmi))));
+            figures.Add(Lines(figureBase + "-loss", "Training loss per epoch for each run", "training loss", completed.Select(r => MeanCurve(Label(r), [r], m => m.TrainLoss))));
+        }
+
+        return new ReportSection(experiment.Plan.Title, [Setting(experiment), Completion(experiment)], [RunsTable(experiment)], figures, Details(experiment));
+    }
+
+    private static ReportTable? Table2(IReadOnlyList<ExperimentRecord> experiments)
+    {
+        var groups = experiments
+            .Where(e => e.Plan.Kind == ExperimentKind.Compare)
+            .SelectMany(e => e.Runs.Where(r => r.Completed && r.Final!.RecallAt1 is not null))
+            .GroupBy(r => (r.Spec.Options.Model, r.Spec.Options.Dataset))
+            .ToArray();
+        if (groups.Length == 0)
+        {
+            return null;
+        }
+
+        var losses = groups.SelectMany(g => g.Select(r => r.Spec.Options.Loss)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var rows = groups.Select(g => (IReadOnlyList<string>)
+        [
+            g.Key.Model, g.Key.Dataset,
+            .. losses.Select(l =>
+            {
+                var finals = g.Where(r => string.Equals(r.Spec.Options.Loss, l, StringComparison.OrdinalIgnoreCase)).Select(r => r.Final!).ToArray();
+                return finals.Length == 0 ? Dash : $"{Number(finals.Average(m => m.RecallAt1 ?? double.NaN), "F3")} / {Number(finals.Average(m => m.RecallAt8 ?? double.NaN), "F3")}";
+            }),
+        ]).ToArray();
+        return new ReportTable(
+            "Table 2: Recall@1 / Recall@8 per architecture and dataset (mean over seeds)",
+            ["model", "dataset", .. losses],
+            rows,
+            $"The paper: {PaperFigures.Table2Finding}.");
+    }
+
+    private static ReportTable RunsTable(ExperimentRecord experiment)
+    {
+        var rows = experiment.Runs.Select(r => (IReadOnlyList<string>)
+        [
+            r.Spec.Id,
+            r.Status.State.ToString().ToLowerInvariant(),
+            r.History.Count.ToString(CultureInfo.InvariantCulture) + "/" + r.Spec.Options.Epochs.ToString(CultureInfo.InvariantCulture),
+            r.Final is { } f ? Number(f.F1Macro, "F4") : Dash,
+            r.Final is { } n ? Number(n.Nmi, "F4") : Dash,
+        ]).ToArray();
+        return new ReportTable("Runs", ["run", "state", "epochs", "macro-F1", "NMI"], rows);
+    }
+
+    private static string Setting(ExperimentRecord experiment)
+    {
+        var o = experiment.Plan.Base;
+        var config = experiment.Runs.FirstOrDefault(r => r.Config is not null)?.Config;
+        var images = config is null ? "" : $": {config.TrainImages} training / {config.TestImages} {(config.Options.ValidationFraction > 0 ? "validation" : "test")} images";
+        var limits = o.TrainLimit is null && o.TestLimit is null ? "" : $" (limits: {o.TrainLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"} train, {o.TestLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"} test)";
+        var preset = experiment.Plan.Preset is { } p ? $" Preset: {p}." : "";
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{o.Model} on {o.Dataset}{images}{limits}; {o.Epochs} epoch(s), batch {o.BatchSize}, {o.Optimizer} lr {o.LearningRate:G4}, weight decay {o.WeightDecay:G4}, embedding {o.EmbeddingDim}.{preset}");
+    }
+
+    private static string Completion(ExperimentRecord experiment)
+    {
+        var runs = experiment.Runs;
+        var done = runs.Count(r => r.Completed);
+        var failed = runs.Where(r => r.Status.State == RunState.Failed).Select(r => r.Spec.Id).ToArray();
+        var text = $"{done} of {runs.Count} run(s) completed.";
+        if (failed.Length > 0)
+        {
+            text += $" Diverged: {string.Join(", ", failed)}.";
+        }
+
+        return text;
+    }
+
+    private static IReadOnlyList<string> Details(ExperimentRecord experiment)
+    {
+        var summaries = experiment.Runs.Where(r => r.Completed).Select(r => r.Status.Summary!).ToArray();
+        var details = new List<string>
+        {
+            string.Create(CultureInfo.InvariantCulture, $"Compute: {summaries.Sum(s => s.WallSeconds):F0} s of run wall time over {summaries.Length} completed run(s); generated {DateTime.Now:yyyy-MM-dd HH:mm}."),
+        };
+        if (experiment.Directories.Count > 0)
+        {
+            details.Add($"Read from: {string.Join(", ", experiment.Directories)}.");
+        }
+
+        return details;
+    }
+
+    private static ReportFigure Lines(string path, string caption, string yLabel, IEnumerable<Series?> series)
+    {
+        var drawn = series.OfType<Series>().ToArray();
+        if (drawn.Length == 0)
+        {
+            drawn = [new Series("no data", [0], [0])];
+        }
+
+        return new ReportFigure(caption, PlotWriter.SaveLines(path, "", "epoch", yLabel, drawn));
+    }
+
+    /// <summary>The mean over runs of a metric per epoch, over the epochs every run has; null when there are none.</summary>
+    private static Series? MeanCurve(string name, IReadOnlyList<RunRecord> runs, Func<EpochMetrics, double> metric)
+    {
+        var epochs = runs.Count == 0 ? 0 : runs.Min(r => r.History.Count);
+        var points = Enumerable.Range(0, epochs)
+            .Select(e => (X: (double)runs[0].History[e].Epoch, Y: runs.Average(r => metric(r.History[e]))))
+            .Where(p => double.IsFinite(p.Y))
+            .ToArray();
+        return points.Length == 0 ? null : new Series(name, points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
+    }
+
+    private static BarGroup Bar(string label, double[] values) =>
+        new(label, values.Average(), values.Length > 1 ? Statistics.SampleStd(values) : null);
+
+    private static string EvaluatedSplit(IEnumerable<RunRecord> runs) =>
+        runs.Any(r => r.Spec.Options.ValidationFraction > 0) ? "validation" : "test";
+
+    private static bool IsFinal(RunRecord run) => run.Spec.Id.StartsWith(Sweep.FinalPrefix, StringComparison.Ordinal);
+
+    private static Dictionary<string, string> Setting(RunRecord run, IReadOnlyList<SweepAxis> axes) =>
+        axes.ToDictionary(a => a.Key, a => run.Value(a.Key));
+
+    private static bool SameSetting(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
+
+    private static string DescribeAxis(SweepAxis axis) =>
+        $"{axis.Key} ∈ {{{string.Join(", ", axis.Values)}}}" + (axis.HasRange
+            ? string.Create(CultureInfo.InvariantCulture, $", refined by bisection in [{axis.Low}, {axis.High}]")
+            : "");
+
+    private static string Describe(IReadOnlyDictionary<string, string> setting) => string.Join(", ", setting.Select(p => $"{p.Key}={p.Value}"));
+
+    private static string MeanSd(IEnumerable<double?> values) => MeanSd(values.OfType<double>());
+
+    private static string MeanSd(IEnumerable<double> values)
+    {
+        var list = values.Where(double.IsFinite).ToArray();
+        return list.Length switch
+        {
+            0 => Dash,
+            1 => Number(list[0], "F4"),
+            _ => $"{Number(Statistics.Mean(list), "F4")} ± {Number(Statistics.SampleStd(list), "F4")}",
+        };
+    }
+
+    private static string Optional(double? value) => value is { } v ? Number(v, "F4") : Dash;
+
+    private static string Number(double value, string format) =>
+        double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : double.IsNaN(value) ? Dash : value > 0 ? "∞" : "−∞";
+
+    private static string Signed(double value) => (value >= 0 ? "+" : "") + Number(value, "F4");
+
+    private static string PValue(double p) => p < 0.001 ? "< 0.001" : Number(p, "F3");
+
+    private static string Clean(string text) =>
+        new string(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_').ToArray()).Trim('_');
+}
