@@ -38,8 +38,8 @@ public static class ExperimentExecution
                 return new ExperimentOutcome(plan, total, state, true, false);
             }
 
-            var mine = shard.Select(state.StepRuns).Where(r => !runner.StatusOf(r.Id).IsSettled).ToArray();
-            var progress = runner.Run(mine, cancel);
+            // The runner skips (and reports) the settled runs of this slice and trains the rest.
+            var progress = runner.Run(shard.Select(state.StepRuns), cancel);
             total = Add(total, progress);
             if (progress.Interrupted)
             {

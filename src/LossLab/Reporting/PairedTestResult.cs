@@ -4,7 +4,7 @@ namespace LossLab.Reporting;
 /// <param name="Count">Number of pairs n.</param>
 /// <param name="MeanDifference">Mean of a − b.</param>
 /// <param name="StdDifference">Sample standard deviation of a − b.</param>
-/// <param name="T">t = mean / (sd / √n); ±∞ when every difference is the same non-zero value, 0 when all are 0.</param>
+/// <param name="T">t = mean / (sd / √n); ±∞ when every difference is the same non-zero value (up to rounding), 0 when all are 0.</param>
 /// <param name="DegreesOfFreedom">n − 1.</param>
 /// <param name="PValueTwoSided">P(|T| ≥ |t|) under the null hypothesis of no difference.</param>
 /// <param name="PValueGreater">P(T ≥ t): the one-sided p-value of "a is greater than b".</param>

@@ -60,7 +60,10 @@ public static class Statistics
         var sd = SampleStd(differences);
         var n = differences.Length;
         var df = n - 1;
-        double t = sd > 0 ? mean / (sd / Math.Sqrt(n)) : mean == 0 ? 0 : mean > 0 ? double.PositiveInfinity : double.NegativeInfinity;
+
+        // Differences equal up to rounding (e.g. 0.7 − 0.6 and 0.8 − 0.7) count as equal, not as a huge finite t.
+        var spread = sd > 1e-12 * Math.Abs(mean) ? sd : 0;
+        double t = spread > 0 ? mean / (spread / Math.Sqrt(n)) : mean == 0 ? 0 : mean > 0 ? double.PositiveInfinity : double.NegativeInfinity;
         var cdf = StudentTCdf(t, df);
         var twoSided = Math.Min(1, 2 * Math.Min(cdf, 1 - cdf));
         return new PairedTestResult(n, mean, sd, t, df, twoSided, 1 - cdf);

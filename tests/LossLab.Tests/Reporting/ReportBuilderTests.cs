@@ -1,0 +1,154 @@
+using System.Text.RegularExpressions;
+using LossLab.Experiments;
+using LossLab.Reporting;
+using LossLab.Tests.Cli;
+
+namespace LossLab.Tests.Reporting;
+
+public sealed partial class ReportBuilderTests
+{
+    // Binary fractions keep the differences exact: improved beats ce by exactly 0.0625 with every seed, and differs
+    // from triplet by +0.03125, −0.03125, +0.09375.
+    private static readonly double[] ImprovedF1 = [0, 0.625, 0.5625, 0.6875];
+
+    private static readonly Func<string, int, double> Finals = (loss, seed) => loss switch
+    {
+        "improved" => ImprovedF1[seed],
+        "ce" => ImprovedF1[seed] - 0.0625,
+        _ => 0.59375,
+    };
+
+    [Fact]
+    public void Should_HoldTheComparisonTablesPaperColumnsAndFigures_When_ReportingALossComparison()
+    {
+        // Given a synthetic E2 comparison of three losses over three seeds
+        var dir = CliRunner.TempDir("report-compare");
+        SyntheticExperiment.WriteCompare(dir, ["improved", "ce", "triplet"], 3, Finals, "E2");
+
+        // When the report is built
+        var report = ReportBuilder.Build([dir], dir);
+        var md = File.ReadAllText(Path.Combine(dir, Report.MarkdownFileName));
+        var html = File.ReadAllText(Path.Combine(dir, Report.HtmlFileName));
+
+        // Then it holds the Table 1-shaped comparison with the paper's figures beside ours, the paired tests and Table 2
+        Assert.Contains("Final-epoch metrics per loss (the shape of the paper's Table 1)", md, StringComparison.Ordinal);
+        Assert.Contains("| improved | 3 |", md, StringComparison.Ordinal);
+        Assert.Contains("| ce | 3 |", md, StringComparison.Ordinal);
+        Assert.Contains("| triplet | 3 |", md, StringComparison.Ordinal);
+        Assert.Contains("paper F1", md, StringComparison.Ordinal);
+        Assert.Matches(@"\| improved \| 3 \|.*\| 0\.633 \| 0\.625 \|", md);
+        Assert.Matches(@"\| triplet \| 3 \|.*\| 0\.5–0\.6 \| 0\.4–0\.5 \|", md);
+        Assert.Contains("Table 2: Recall@1 / Recall@8", md, StringComparison.Ordinal);
+
+        // A constant +0.0625 gives t = ∞ and p < 0.001; the triplet differences give t = 0.87, p = 0.239 (scipy ttest_rel, 'greater').
+        Assert.Contains("| ce | 3 | +0.0625 | ∞ | < 0.001 |", md, StringComparison.Ordinal);
+        Assert.Contains("| triplet | 3 | +0.0312 | 0.87 | 0.239 |", md, StringComparison.Ordinal);
+
+        // And F1, NMI and loss curves per loss (the paper's Figs. 6 and 7), PNG and SVG on disk, embedded as data URIs in the HTML
+        Assert.Contains("cf. the paper's Fig. 6", md, StringComparison.Ordinal);
+        Assert.Contains("cf. the paper's Fig. 7", md, StringComparison.Ordinal);
+        var figures = report.Sections.SelectMany(s => s.Figures).ToArray();
+        Assert.Equal(4, figures.Length);
+        Assert.All(figures, f => Assert.True(File.Exists(f.Files.PngPath) && File.Exists(f.Files.SvgPath)));
+        Assert.All(MarkdownImages().Matches(md), m => Assert.True(File.Exists(Path.Combine(dir, m.Groups[1].Value)), m.Value));
+        var images = ImageTags().Matches(html);
+        Assert.Equal(figures.Length, images.Count);
+        Assert.All(images, m => Assert.StartsWith("data:image/png;base64,iVBORw0KGgo", m.Groups[1].Value, StringComparison.Ordinal));
+        Assert.Contains("document.body.dataset.imagesLoaded", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("src=\"figures/", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_ShowTheSearchStepsChosenSettingAndFiguresPerValue_When_ReportingTheE1Search()
+    {
+        // Given the paper's search (one refinement round) on synthetic results peaking at beta = 4, gamma = 5
+        var dir = CliRunner.TempDir("report-sweep");
+        var spec = new SweepSpec { Mode = SweepMode.Coordinate, Axes = Reproduction.PaperSearchAxes, RefineRounds = 1 };
+        SyntheticExperiment.WriteSweep(dir, spec, (b, g) => 0.7 - (0.01 * Math.Abs(b - 4)) - (0.005 * Math.Abs(g - 5)), "E1");
+
+        // When the report is built
+        ReportBuilder.Build([dir], dir);
+        var md = File.ReadAllText(Path.Combine(dir, Report.MarkdownFileName));
+
+        // Then it names the best setting beside the paper's, lists the steps, the winner on the test split, and the F1/NMI
+        // curves for each beta (Figs. 1–2) and each gamma (Figs. 3–4)
+        Assert.Contains("Best setting: beta=4, gamma=5", md, StringComparison.Ordinal);
+        Assert.Contains("The paper found beta=4, gamma=5", md, StringComparison.Ordinal);
+        Assert.Contains("**Search steps**", md, StringComparison.Ordinal);
+        Assert.Contains("| beta ∈ {2, 3, 4, 5, 7, 10} (gamma=3) | beta=4, gamma=3 |", md, StringComparison.Ordinal);
+        Assert.Contains("beta bisection round 1 (gamma=3)", md, StringComparison.Ordinal);
+        Assert.Contains("**Chosen setting on the test split**", md, StringComparison.Ordinal);
+        Assert.Contains("| beta=4, gamma=5 | 1 |", md, StringComparison.Ordinal);
+        foreach (var figure in new[] { "Fig. 1", "Fig. 2", "Fig. 3", "Fig. 4" })
+        {
+            Assert.Contains($"cf. the paper's {figure})", md, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("per epoch for each beta (gamma=3)", md, StringComparison.Ordinal);
+        Assert.Contains("per epoch for each gamma (beta=4)", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_WriteTheSameMarkdown_When_TwoShardDirectoriesAreMergedOrOneHoldsEverything()
+    {
+        // Given one directory with every run, and the same experiment split over two shard directories
+        var whole = CliRunner.TempDir("report-whole");
+        var first = CliRunner.TempDir("report-shard1");
+        var second = CliRunner.TempDir("report-shard2");
+        SyntheticExperiment.WriteCompare(whole, ["improved", "ce", "triplet"], 3, Finals, "E2");
+        SyntheticExperiment.WriteCompare(first, ["improved", "ce", "triplet"], 3, Finals, "E2", keep: i => new Shard(1, 2).Contains(i));
+        SyntheticExperiment.WriteCompare(second, ["improved", "ce", "triplet"], 3, Finals, "E2", keep: i => new Shard(2, 2).Contains(i));
+        var merged = CliRunner.TempDir("report-merged");
+        var single = CliRunner.TempDir("report-single");
+
+        // When each is reported
+        ReportBuilder.Build([first, second], merged);
+        ReportBuilder.Build([whole], single);
+
+        // Then the Markdown reports are identical
+        Assert.Equal(File.ReadAllText(Path.Combine(single, Report.MarkdownFileName)), File.ReadAllText(Path.Combine(merged, Report.MarkdownFileName)));
+    }
+
+    [Fact]
+    public void Should_ReportWhatIsDone_When_TheExperimentIsUnfinished()
+    {
+        // Given a comparison where only the first shard of three finished
+        var dir = CliRunner.TempDir("report-partial");
+        SyntheticExperiment.WriteCompare(dir, ["improved", "ce"], 3, Finals, keep: i => new Shard(1, 3).Contains(i));
+
+        // When the report is built
+        ReportBuilder.Build([dir], dir);
+        var md = File.ReadAllText(Path.Combine(dir, Report.MarkdownFileName));
+
+        // Then it says how much is done and lists the missing runs as new
+        Assert.Contains("2 of 6 run(s) completed.", md, StringComparison.Ordinal);
+        Assert.Contains("| loss=improved_seed=2 | new | 0/3 |", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_CompareByLoss_When_GivenPlainRunDirectories()
+    {
+        // Given two run folders of separate train commands, with different losses
+        var root = CliRunner.TempDir("report-plain");
+        var plan = ExperimentPlan.Compare(SyntheticExperiment.Base, ["improved", "ce"], 1);
+        foreach (var run in plan.Runs)
+        {
+            SyntheticExperiment.WriteRun(root, run, Finals(run.Options.Loss, run.Options.Seed), recall: false);
+        }
+
+        // When the folder of runs is reported
+        ReportBuilder.Build([Path.Combine(root, "runs")], root);
+        var md = File.ReadAllText(Path.Combine(root, Report.MarkdownFileName));
+
+        // Then the losses are compared
+        Assert.Contains("Loss comparison of 2 runs", md, StringComparison.Ordinal);
+        Assert.Contains("| improved | 1 |", md, StringComparison.Ordinal);
+        Assert.Contains("| ce | 1 |", md, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"!\[[^\]]*\]\(([^)]+\.png)\)")]
+    private static partial Regex MarkdownImages();
+
+    [GeneratedRegex("<img [^>]*src=\"([^\"]+)\"")]
+    private static partial Regex ImageTags();
+}

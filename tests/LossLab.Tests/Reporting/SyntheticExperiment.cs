@@ -1,0 +1,87 @@
+using LossLab.Experiments;
+using LossLab.Training;
+
+namespace LossLab.Tests.Reporting;
+
+/// <summary>Experiment directories with realistic run files (config, per-epoch metrics, summary) written without training.</summary>
+internal static class SyntheticExperiment
+{
+    public static TrainOptions Base { get; } = new() { TrainLimit = 2000, TestLimit = 1000, Epochs = 3, Threads = 2 };
+
+    /// <summary>
+    /// A comparison whose final F1 is <paramref name="final"/>(loss, seed) and whose curves rise towards it; NMI is F1 − 0.05.
+    /// Runs whose index is not kept by <paramref name="keep"/> are left out (to imitate shards or unfinished experiments).
+    /// </summary>
+    public static ExperimentPlan WriteCompare(string dir, string[] losses, int seeds, Func<string, int, double> final, string? experiment = null, Func<int, bool>? keep = null)
+    {
+        var plan = ExperimentPlan.Compare(Base, losses, seeds) with { Experiment = experiment };
+        plan.Save(dir);
+        for (var i = 0; i < plan.Runs.Count; i++)
+        {
+            if (keep is null || keep(i))
+            {
+                var run = plan.Runs[i];
+                WriteRun(dir, run, final(run.Options.Loss, run.Options.Seed), recall: true);
+            }
+        }
+
+        return plan;
+    }
+
+    /// <summary>Drives a sweep to its end, writing each requested run with final F1 = <paramref name="score"/>(beta, gamma).</summary>
+    public static ExperimentPlan WriteSweep(string dir, SweepSpec spec, Func<double, double, double> score, string? experiment = null)
+    {
+        var plan = ExperimentPlan.ForSweep(Base with { Loss = "improved" }, spec) with { Experiment = experiment };
+        var sweep = new Sweep(plan.Base, spec);
+        SweepState state;
+        while (!(state = sweep.Replay(id => ExperimentRunner.StatusAt(ExperimentRunner.RunPathIn(dir, id)))).Finished)
+        {
+            foreach (var run in state.Pending)
+            {
+                WriteRun(dir, run, score(run.Options.LossOptions.Beta ?? 4, run.Options.LossOptions.Gamma ?? 5), recall: false);
+            }
+        }
+
+        plan = plan with { Runs = state.Known };
+        plan.Save(dir);
+        return plan;
+    }
+
+    public static void WriteRun(string experimentDir, RunSpec spec, double finalF1, bool recall)
+    {
+        var run = new RunDirectory(ExperimentRunner.RunPathIn(experimentDir, spec.Id));
+        var epochs = spec.Options.Epochs;
+        var history = Enumerable.Range(1, epochs).Select(e =>
+        {
+            var f1 = finalF1 * (1 - (0.3 * (epochs - e) / epochs));
+            return new EpochMetrics
+            {
+                Epoch = e,
+                TrainLoss = 1.0 / e,
+                Accuracy = f1 + 0.02,
+                F1Macro = f1,
+                Nmi = f1 - 0.05,
+                KmeansNmi = recall ? f1 - 0.1 : null,
+                RecallAt1 = recall ? f1 + 0.05 : null,
+                RecallAt8 = recall ? Math.Min(1, f1 + 0.3) : null,
+                TrainSeconds = 10,
+                EvalSeconds = 2,
+                TrainImgPerS = 200,
+            };
+        }).ToArray();
+        run.WriteConfig(new RunConfig { Options = spec.Options, TrainImages = 2000, TestImages = 1000, NumClasses = 10, DataSource = "synthetic" });
+        run.WriteMetrics(history);
+        run.WriteSummary(new RunSummary
+        {
+            Completed = true,
+            Epochs = epochs,
+            Final = history[^1],
+            Best = history.MaxBy(h => h.F1Macro),
+            WallSeconds = 12.5 * epochs,
+            Dataset = spec.Options.Dataset,
+            Model = spec.Options.Model,
+            Loss = spec.Options.Loss,
+            Seed = spec.Options.Seed,
+        });
+    }
+}
