@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages LossLab's default job and tests use, when they are missing:
-# Fashion-MNIST (Debian's dataset-fashion-mnist). Needs root (or sudo) on Debian/Ubuntu;
-# elsewhere, point --data-dir or $LOSSLAB_DATA at the IDX files instead.
+# Fashion-MNIST (Debian's dataset-fashion-mnist), plus any Debian packages named as arguments
+# (scripts/test.sh asks for chromium, which the report test renders HTML with). Needs root (or
+# sudo) on Debian/Ubuntu; elsewhere, point --data-dir or $LOSSLAB_DATA at the IDX files instead.
 set -euo pipefail
 
 need=()

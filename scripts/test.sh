@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the test suite: installs what the end-to-end tests read, restores, checks formatting, tests.
+# Runs the test suite: installs what the end-to-end tests read (Fashion-MNIST) and use (chromium, which
+# renders the HTML report), restores, checks formatting, tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh chromium
 dotnet restore LossLab.slnx
 dotnet format LossLab.slnx --verify-no-changes --no-restore
 log=$(mktemp)

@@ -49,7 +49,7 @@ public static class Reproduction
         {
             "E1" => [new("", Search(Options(settings, quick, "cifar10", "googlenet", Quick(3000, 1000, 2, embedding: false)), settings, quick))],
             "E2" => [new("", Compare(Options(settings, quick, "cifar10", "googlenet", Quick(2000, 1000, 2, embedding: true)), seeds, id, preset, "Fig. 6–7: loss comparison"))],
-            "E3" => [new("", Compare(Options(settings, quick, "cifar10", "resnet50", Quick(1000, 500, 2, embedding: true, model: "resnet18")), seeds, id, preset, "Fig. 8: loss comparison with ResNet"))],
+            "E3" => [new("", Compare(Options(settings, quick, "cifar10", "resnet50", Quick(500, 300, 2, embedding: true, model: "resnet18")), seeds, id, preset, "Fig. 8: loss comparison with ResNet"))],
             _ =>
             [
                 new("table1-cifar100", Compare(Options(settings, quick, "cifar100", "googlenet", Quick(3000, 1000, 2, embedding: true)), seeds, id, preset, "Table 1: CIFAR-100")),

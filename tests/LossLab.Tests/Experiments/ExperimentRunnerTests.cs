@@ -9,7 +9,13 @@ public sealed class ExperimentRunnerTests
 {
     private static readonly TrainOptions Tiny = new()
     {
-        Loss = "ce", TrainLimit = 200, TestLimit = 100, Epochs = 1, Threads = 1, EmbeddingMetrics = false, BatchSize = 64,
+        Loss = "ce",
+        TrainLimit = 200,
+        TestLimit = 100,
+        Epochs = 1,
+        Threads = 1,
+        EmbeddingMetrics = false,
+        BatchSize = 64,
     };
 
     [Fact]
