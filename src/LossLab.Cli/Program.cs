@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(InfoCommands.Datasets());
         root.Subcommands.Add(InfoCommands.Models());
         root.Subcommands.Add(InfoCommands.Losses());
+        root.Subcommands.Add(BenchCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
