@@ -25,6 +25,7 @@ public static class Program
         root.Subcommands.Add(ReproduceCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(PlotLossCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
