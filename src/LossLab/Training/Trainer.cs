@@ -56,11 +56,19 @@ public sealed class Trainer
         loss.to(device);
         using var optimizer = CreateOptimizer(model, loss);
 
+        // Data-dependent checks (enough classes and images for a batch) fail here, before any file is written.
+        BuildBatches(loss.NeedsPkBatches, trainLabels, 1);
+
+        // A process killed while writing leaves its temporary file behind; it is never read, only removed.
+        AtomicFile.RemoveStale(run.Path);
         var state = new TrainingState();
         if (resume && File.Exists(run.LastCheckpointPath))
         {
             state = Checkpoint.Load(run.LastCheckpointPath, model, loss, optimizer);
             observer.Info($"resuming {run.Path} after epoch {state.EpochsDone}" + (state.BatchesDone > 0 ? $", batch {state.BatchesDone}" : ""));
+
+            // A kill between writing last.ckpt and the metrics leaves them one epoch behind: the checkpoint rules.
+            run.WriteMetrics(state.History);
         }
         else
         {
@@ -87,7 +95,7 @@ public sealed class Trainer
 
         for (var epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
         {
-            var batches = BuildBatches(loss.NeedsPkBatches, trainLabels, data.NumClasses, epoch);
+            var batches = BuildBatches(loss.NeedsPkBatches, trainLabels, epoch);
             observer.EpochStarted(epoch, options.Epochs, batches.Length);
             model.train();
             var startBatch = state.BatchesDone;
@@ -103,6 +111,7 @@ public sealed class Trainer
                 {
                     if (cancel.IsCancellationRequested)
                     {
+                        EnsureFiniteWeights(model, loss, epoch, b);
                         var partial = new TrainingState
                         {
                             EpochsDone = epoch - 1,
@@ -149,14 +158,19 @@ public sealed class Trainer
                 TrainImgPerS = batches.Sum(x => x.Length) / Math.Max(1e-9, trainSeconds),
                 EvalSeconds = evalWatch.Elapsed.TotalSeconds,
             };
+            EnsureFiniteWeights(model, loss, epoch, batches.Length);
             history.Add(metrics);
             state = new TrainingState { EpochsDone = epoch, History = history };
-            Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, state);
+
+            // Order matters for a kill between two writes: best.ckpt before last.ckpt, so a resume retrains
+            // (and re-saves) an epoch whose best.ckpt may be missing; the metrics only after last.ckpt, so a
+            // failed checkpoint write leaves the metrics of the previous one.
             if (history.MaxBy(h => h.F1Macro) == metrics)
             {
                 Checkpoint.Save(run.BestCheckpointPath, model, loss, optimizer, state);
             }
 
+            Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, state);
             run.WriteMetrics(history);
             WriteSummary(run, history, completed: epoch == options.Epochs, wall);
             observer.EpochFinished(metrics, options.Epochs);
@@ -188,7 +202,7 @@ public sealed class Trainer
         var scalar = value.item<float>();
         if (!float.IsFinite(scalar))
         {
-            return OnNonFinite(epoch, index, $"loss = {scalar}");
+            return OnNonFinite(model, loss, epoch, index, FormattableString.Invariant($"loss = {scalar}"));
         }
 
         value.backward();
@@ -196,22 +210,34 @@ public sealed class Trainer
         if (badGradient is not null)
         {
             optimizer.zero_grad();
-            return OnNonFinite(epoch, index, $"loss = {scalar}, gradient of '{badGradient}' is not finite");
+            return OnNonFinite(model, loss, epoch, index, FormattableString.Invariant($"loss = {scalar}, gradient of '{badGradient}' is not finite"));
         }
 
         optimizer.step();
         return scalar;
     }
 
-    private double? OnNonFinite(int epoch, int batch, string what)
+    private double? OnNonFinite(LabModel model, LossModule loss, int epoch, int batch, string what)
     {
         if (options.OnNan == "skip-batch")
         {
+            // Skipping helps a batch that went wrong, not weights that already are NaN: every later batch would fail too.
+            EnsureFiniteWeights(model, loss, epoch, batch, what);
             observer.Info($"skipping epoch {epoch} batch {batch}: {what}");
             return null;
         }
 
         throw new TrainingDivergedException(epoch, batch, what);
+    }
+
+    /// <summary>Stops the run, before anything is saved, when a weight is no longer finite.</summary>
+    private static void EnsureFiniteWeights(LabModel model, LossModule loss, int epoch, int batch, string? what = null)
+    {
+        var bad = Checkpoint.FirstNonFinite(model) ?? Checkpoint.FirstNonFinite(loss);
+        if (bad is not null)
+        {
+            throw new TrainingDivergedException(epoch, batch, (what is null ? "" : what + ", and ") + $"'{bad}' holds NaN or Inf");
+        }
     }
 
     private static string? FirstNonFiniteGradient(nn.Module module)
@@ -233,7 +259,8 @@ public sealed class Trainer
         return named[Array.IndexOf(flags, false)].name;
     }
 
-    private optim.Optimizer CreateOptimizer(LabModel model, LossModule loss)
+    /// <summary>The optimizer of a run: the model's parameters in one group, each loss parameter group with its own learning rate.</summary>
+    internal optim.Optimizer CreateOptimizer(LabModel model, LossModule loss)
     {
         var lossParameters = loss.ParameterGroups;
         if (options.Optimizer == "sgd")
@@ -254,21 +281,26 @@ public sealed class Trainer
         return torch.optim.Adam(adamGroups, options.LearningRate, weight_decay: options.WeightDecay);
     }
 
-    private int[][] BuildBatches(bool pk, long[] labels, int numClasses, int epoch)
+    private int[][] BuildBatches(bool pk, long[] labels, int epoch)
     {
         if (pk)
         {
+            // The classes the training subset holds (a small --train-limit may leave out some).
+            var classes = labels.Distinct().Count();
             var k = options.SamplesPerClass;
-            var p = Math.Min(numClasses, options.BatchSize / k);
+            var p = Math.Min(classes, options.BatchSize / k);
             if (p < 2)
             {
-                throw new ArgumentOutOfRangeException("--batch-size", options.BatchSize, $"a P×K batch needs at least 2 classes × {k} samples = {2 * k} images");
+                throw new ArgumentOutOfRangeException(
+                    classes < 2 ? "--train-limit" : "--batch-size",
+                    classes < 2 ? labels.Length : options.BatchSize,
+                    $"a P×K batch needs at least 2 classes × {k} samples = {2 * k} images; the training set holds {classes} class(es)");
             }
 
-            if (p == numClasses)
+            if (p == classes)
             {
                 // Fewer classes than the batch has room for: more samples per class keep the batch size.
-                k = Math.Max(k, options.BatchSize / numClasses);
+                k = Math.Max(k, options.BatchSize / classes);
             }
 
             using var labelTensor = torch.tensor(labels);
@@ -276,7 +308,10 @@ public sealed class Trainer
         }
 
         var order = EpochOrder.Shuffle(labels.Length, options.Seed, epoch);
-        return order.Chunk(options.BatchSize).Where(c => c.Length >= 2).ToArray();
+        var batches = order.Chunk(options.BatchSize).Where(c => c.Length >= 2).ToArray();
+        return batches.Length > 0
+            ? batches
+            : throw new ArgumentOutOfRangeException("--train-limit", labels.Length, "the training set needs at least 2 images for one batch");
     }
 
     private Tensor SelectTrain(ImageDataset data)
