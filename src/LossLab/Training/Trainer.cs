@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LossLab.Data;
 using LossLab.Losses;
+using LossLab.Models;
 
 namespace LossLab.Training;
 
@@ -42,11 +43,20 @@ public sealed class Trainer
         data = carved ?? data;
         using var session = new TrainingSession(options, data, observer);
         var (model, loss, optimizer) = (session.Model, session.Loss, session.Optimizer);
+
+        // Data-dependent checks (enough classes and images for a batch) fail here, before any file is written.
+        session.Batches(1);
+
+        // A process killed while writing leaves its temporary file behind; it is never read, only removed.
+        AtomicFile.RemoveStale(run.Path);
         var state = new TrainingState();
         if (resume && File.Exists(run.LastCheckpointPath))
         {
             state = Checkpoint.Load(run.LastCheckpointPath, model, loss, optimizer);
             observer.Info($"resuming {run.Path} after epoch {state.EpochsDone}" + (state.BatchesDone > 0 ? $", batch {state.BatchesDone}" : ""));
+
+            // A kill between writing last.ckpt and the metrics leaves them one epoch behind: the checkpoint rules.
+            run.WriteMetrics(state.History);
         }
         else
         {
@@ -77,6 +87,7 @@ public sealed class Trainer
             var progress = session.Train(epoch, batches, start, batches.Length, cancel);
             if (progress.BatchesDone < batches.Length)
             {
+                EnsureFiniteWeights(model, loss, epoch, progress.BatchesDone);
                 var partial = new TrainingState
                 {
                     EpochsDone = epoch - 1,
@@ -102,20 +113,39 @@ public sealed class Trainer
                 TrainImgPerS = batches.Sum(x => x.Length) / Math.Max(1e-9, progress.Seconds),
                 EvalSeconds = evalWatch.Elapsed.TotalSeconds,
             };
+            EnsureFiniteWeights(model, loss, epoch, batches.Length);
             history.Add(metrics);
             state = new TrainingState { EpochsDone = epoch, History = history };
-            Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, state);
+
+            // Order matters for a kill between two writes: best.ckpt before last.ckpt, so a resume retrains
+            // (and re-saves) an epoch whose best.ckpt may be missing; the metrics only after last.ckpt, so a
+            // failed checkpoint write leaves the metrics of the previous one.
             if (history.MaxBy(h => h.F1Macro) == metrics)
             {
                 Checkpoint.Save(run.BestCheckpointPath, model, loss, optimizer, state);
             }
 
+            Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, state);
             run.WriteMetrics(history);
             WriteSummary(run, history, completed: epoch == options.Epochs, wall);
             observer.EpochFinished(metrics, options.Epochs);
         }
 
         return WriteSummary(run, history, completed: true, wall);
+    }
+
+    /// <summary>The optimizer this trainer's runs use: the model's parameters in one group, each loss parameter group with its own learning rate.</summary>
+    internal TorchSharp.torch.optim.Optimizer CreateOptimizer(LabModel model, LossModule loss) =>
+        TrainingSession.CreateOptimizer(options, model, loss);
+
+    /// <summary>Stops the run, before anything is saved, when a weight is no longer finite.</summary>
+    internal static void EnsureFiniteWeights(LabModel model, LossModule loss, int epoch, int batch, string? what = null)
+    {
+        var bad = Checkpoint.FirstNonFinite(model) ?? Checkpoint.FirstNonFinite(loss);
+        if (bad is not null)
+        {
+            throw new TrainingDivergedException(epoch, batch, (what is null ? "" : what + ", and ") + $"'{bad}' holds NaN or Inf");
+        }
     }
 
     private RunSummary WriteSummary(RunDirectory run, List<EpochMetrics> history, bool completed, Stopwatch wall)

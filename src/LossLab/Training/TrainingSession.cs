@@ -184,7 +184,7 @@ internal sealed class TrainingSession : IDisposable
         var scalar = value.item<float>();
         if (!float.IsFinite(scalar))
         {
-            return OnNonFinite(epoch, index, $"loss = {scalar}");
+            return OnNonFinite(epoch, index, FormattableString.Invariant($"loss = {scalar}"));
         }
 
         value.backward();
@@ -192,7 +192,7 @@ internal sealed class TrainingSession : IDisposable
         if (badGradient is not null)
         {
             Optimizer.zero_grad();
-            return OnNonFinite(epoch, index, $"loss = {scalar}, gradient of '{badGradient}' is not finite");
+            return OnNonFinite(epoch, index, FormattableString.Invariant($"loss = {scalar}, gradient of '{badGradient}' is not finite"));
         }
 
         Optimizer.step();
@@ -203,6 +203,8 @@ internal sealed class TrainingSession : IDisposable
     {
         if (options.OnNan == "skip-batch")
         {
+            // Skipping helps a batch that went wrong, not weights that already are NaN: every later batch would fail too.
+            Trainer.EnsureFiniteWeights(Model, Loss, epoch, batch, what);
             observer.Info($"skipping epoch {epoch} batch {batch}: {what}");
             return null;
         }
@@ -229,7 +231,7 @@ internal sealed class TrainingSession : IDisposable
         return named[Array.IndexOf(flags, false)].name;
     }
 
-    private static optim.Optimizer CreateOptimizer(TrainOptions options, LabModel model, LossModule loss)
+    internal static optim.Optimizer CreateOptimizer(TrainOptions options, LabModel model, LossModule loss)
     {
         var lossParameters = loss.ParameterGroups;
         if (options.Optimizer == "sgd")
