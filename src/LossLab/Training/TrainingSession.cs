@@ -92,17 +92,22 @@ internal sealed class TrainingSession : IDisposable
     {
         if (Loss.NeedsPkBatches)
         {
+            // The classes the training subset holds (a small --train-limit may leave out some).
+            var classes = trainLabels.Distinct().Count();
             var k = options.SamplesPerClass;
-            var p = Math.Min(data.NumClasses, options.BatchSize / k);
+            var p = Math.Min(classes, options.BatchSize / k);
             if (p < 2)
             {
-                throw new ArgumentOutOfRangeException("--batch-size", options.BatchSize, $"a P×K batch needs at least 2 classes × {k} samples = {2 * k} images");
+                throw new ArgumentOutOfRangeException(
+                    classes < 2 ? "--train-limit" : "--batch-size",
+                    classes < 2 ? trainLabels.Length : options.BatchSize,
+                    $"a P×K batch needs at least 2 classes × {k} samples = {2 * k} images; the training set holds {classes} class(es)");
             }
 
-            if (p == data.NumClasses)
+            if (p == classes)
             {
                 // Fewer classes than the batch has room for: more samples per class keep the batch size.
-                k = Math.Max(k, options.BatchSize / data.NumClasses);
+                k = Math.Max(k, options.BatchSize / classes);
             }
 
             using var labelTensor = torch.tensor(trainLabels);
@@ -110,7 +115,10 @@ internal sealed class TrainingSession : IDisposable
         }
 
         var order = EpochOrder.Shuffle(trainLabels.Length, options.Seed, epoch);
-        return order.Chunk(options.BatchSize).Where(c => c.Length >= 2).ToArray();
+        var batches = order.Chunk(options.BatchSize).Where(c => c.Length >= 2).ToArray();
+        return batches.Length > 0
+            ? batches
+            : throw new ArgumentOutOfRangeException("--train-limit", trainLabels.Length, "the training set needs at least 2 images for one batch");
     }
 
     /// <summary>
