@@ -26,14 +26,17 @@ public sealed class CheckpointRoundTripTests
     public void Should_ContinueBitIdentically_When_TrainingResumesFromACheckpoint(string lossName, string optimizerName)
     {
         // Given a model trained two steps, checkpointed, and a fresh model (other seed) loaded from that checkpoint
+        using var threads = new TorchThreads(1);
         using var dir = new TempDirectory();
         var trainer = new Trainer(new TrainOptions { Loss = lossName, Optimizer = optimizerName, EmbeddingDim = EmbeddingDim, BatchSize = 16 }, new SilentObserver());
-        using var batch = Batch();
+        var (images, labels) = BatchTensors();
+        using var disposeImages = images;
+        using var disposeLabels = labels;
         var (modelA, lossA, optimizerA) = Create(trainer, lossName, seed: 1);
         var initialLossParameters = Snapshot(lossA);
         for (var step = 0; step < 2; step++)
         {
-            Step(modelA, lossA, optimizerA, batch, step);
+            Step(modelA, lossA, optimizerA, images, labels, step);
         }
 
         var state = new TrainingState { EpochsDone = 1, BatchesDone = 2, LossSum = 1.5, History = [new EpochMetrics { Epoch = 1, Accuracy = 0.5 }] };
@@ -48,9 +51,9 @@ public sealed class CheckpointRoundTripTests
         // When all three take the same two further steps
         for (var step = 2; step < 4; step++)
         {
-            Step(modelA, lossA, optimizerA, batch, step);
-            Step(modelB, lossB, optimizerB, batch, step);
-            Step(modelC, lossC, optimizerC, batch, step);
+            Step(modelA, lossA, optimizerA, images, labels, step);
+            Step(modelB, lossB, optimizerB, images, labels, step);
+            Step(modelC, lossC, optimizerC, images, labels, step);
         }
 
         // Then the resumed model matches the uninterrupted one exactly, parameters and buffers alike, and the
@@ -165,9 +168,7 @@ public sealed class CheckpointRoundTripTests
         return (torch.randn(8, 1, 28, 28), torch.arange(Classes, dtype: ScalarType.Int64).repeat_interleave(2));
     }
 
-    private static DisposablePair Batch() => new(BatchTensors());
-
-    private static void Step(LabModel model, LossModule loss, optim.Optimizer optimizer, DisposablePair batch, int step)
+    private static void Step(LabModel model, LossModule loss, optim.Optimizer optimizer, Tensor images, Tensor labels, int step)
     {
         using var scope = torch.NewDisposeScope();
         model.train();
@@ -175,8 +176,8 @@ public sealed class CheckpointRoundTripTests
 
         // The trainer reseeds torch per batch; sampling losses draw the same triplets in every copy.
         torch.manual_seed(1000 + step);
-        var output = model.forward(batch.Images);
-        var value = loss.forward(loss.Input == LossInput.Logits ? output.Logits! : output.Embedding, batch.Labels);
+        var output = model.forward(images);
+        var value = loss.forward(loss.Input == LossInput.Logits ? output.Logits! : output.Embedding, labels);
         value.backward();
         optimizer.step();
     }
@@ -197,18 +198,5 @@ public sealed class CheckpointRoundTripTests
         BitConverter.GetBytes(float.NaN).CopyTo(bytes, at);
         SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).CopyTo(bytes, bytes.Length - 32);
         return bytes;
-    }
-
-    private sealed class DisposablePair(( Tensor Images, Tensor Labels) tensors) : IDisposable
-    {
-        public Tensor Images { get; } = tensors.Images;
-
-        public Tensor Labels { get; } = tensors.Labels;
-
-        public void Dispose()
-        {
-            Images.Dispose();
-            Labels.Dispose();
-        }
     }
 }

@@ -16,6 +16,7 @@ public sealed class DiskFailureTests
         // Given a good checkpoint, and its temporary file pointing at /dev/full, where every write fails with
         // "No space left on device" (a full disk, for real, without filling one)
         Assert.True(File.Exists("/dev/full"), "/dev/full is missing");
+        using var threads = new TorchThreads(1);
         using var dir = new TempDirectory();
         var path = dir.File("last.ckpt");
         var trainer = new Trainer(new TrainOptions { Loss = "margin", EmbeddingDim = 8 }, new SilentObserver());

@@ -10,10 +10,10 @@ namespace LossLab.Tests.Reliability;
 /// </summary>
 public sealed class InterruptedRunTests : IClassFixture<InterruptedRunTests.UninterruptedRun>
 {
-    /// <summary>Small enough for a test, long enough (3 epochs of 10 batches) to stop inside epoch 2.</summary>
+    /// <summary>Small enough for a test, long enough (3 epochs of 8 batches) to stop inside epoch 2.</summary>
     internal static readonly string[] Command =
     [
-        "train", "--dataset", "fashion-mnist", "--model", "small-cnn", "--loss", "margin", "--train-limit", "320",
+        "train", "--dataset", "fashion-mnist", "--model", "small-cnn", "--loss", "margin", "--train-limit", "256",
         "--test-limit", "100", "--epochs", "3", "--batch-size", "32", "--threads", "1", "--seed", "5",
     ];
 
