@@ -43,10 +43,12 @@ public sealed class CheckpointRoundTripTests
         Checkpoint.Save(dir.File("a.ckpt"), modelA, lossA, optimizerA, state);
         var (modelB, lossB, optimizerB) = Create(trainer, lossName, seed: 2);
         var loaded = Checkpoint.Load(dir.File("a.ckpt"), modelB, lossB, optimizerB);
+        var optimizerStatesEqual = OptimizerStatesEqual(optimizerA, optimizerB);
 
         // ...and, as a control, a model loaded from it without the optimizer state
         var (modelC, lossC, optimizerC) = Create(trainer, lossName, seed: 3);
         Checkpoint.Load(dir.File("a.ckpt"), modelC, lossC, optimizer: null);
+        var controlStatesEqual = OptimizerStatesEqual(optimizerA, optimizerC);
 
         // When all three take the same two further steps
         for (var step = 2; step < 4; step++)
@@ -58,6 +60,8 @@ public sealed class CheckpointRoundTripTests
 
         // Then the resumed model matches the uninterrupted one exactly, parameters and buffers alike, and the
         // training state round-trips; without the optimizer state the steps differ (so this test can fail)
+        Assert.True(optimizerStatesEqual, "optimizer state (step counts, moments, momentum buffers) not restored");
+        Assert.False(controlStatesEqual);
         Assert.Equal(state.EpochsDone, loaded.EpochsDone);
         Assert.Equal(state.BatchesDone, loaded.BatchesDone);
         Assert.Equal(state.LossSum, loaded.LossSum);
@@ -180,6 +184,14 @@ public sealed class CheckpointRoundTripTests
         var value = loss.forward(loss.Input == LossInput.Logits ? output.Logits! : output.Embedding, labels);
         value.backward();
         optimizer.step();
+    }
+
+    /// <summary>Whether both optimizers hold the same per-parameter state (Adam: step, moments; SGD: momentum buffer).</summary>
+    private static bool OptimizerStatesEqual(optim.Optimizer a, optim.Optimizer b)
+    {
+        var left = ((TorchSharp.Modules.OptimizerHelper)a).state_dict().State;
+        var right = ((TorchSharp.Modules.OptimizerHelper)b).state_dict().State;
+        return left.Count > 0 && left.Count == right.Count && left.Zip(right).All(p => p.First.ApproximatelyEquals(p.Second));
     }
 
     /// <summary>Every parameter and buffer as (name, raw bytes), for exact comparison.</summary>
