@@ -29,6 +29,15 @@ public static class TrainCommand
             RunDirectory run;
             if (resumeDir is not null)
             {
+                // A resumed run retraces the original only with the original options: refuse others rather than ignore them.
+                var conflicting = set.Given(parse).Select(o => o.Name)
+                    .Concat(new Option[] { outDir, force }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name))
+                    .ToArray();
+                if (conflicting.Length > 0)
+                {
+                    throw new ArgumentException($"--resume: the run's options come from its config.json; remove {string.Join(", ", conflicting)}", "--resume");
+                }
+
                 if (!Directory.Exists(resumeDir))
                 {
                     throw new ArgumentException($"--resume: '{resumeDir}' is not a directory", "--resume");
@@ -62,6 +71,10 @@ public static class TrainCommand
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(run);
         options.Validate();
+
+        // Two processes writing one folder would interleave checkpoints (and remove each other's temporary files).
+        using var runLock = run.TryLock()
+            ?? throw new ArgumentException($"{(resume ? "--resume" : "--out")}: {run.Path} is in use by another losslab process", resume ? "--resume" : "--out");
         var progress = new ConsoleProgress();
         foreach (var unused in LossRegistry.UnusedOptions(options.Loss, options.LossOptions))
         {
@@ -108,6 +121,7 @@ public static class TrainCommand
                 throw new ArgumentException($"--out: {run.Path} already holds {what}; pass --force to overwrite it", "--out");
             }
 
+            using var runLock = run.TryLock() ?? throw new ArgumentException($"--out: {run.Path} is in use by another losslab process", "--out");
             foreach (var file in new[] { run.ConfigPath, run.SummaryPath, run.MetricsCsvPath, run.MetricsJsonlPath, run.LastCheckpointPath, run.BestCheckpointPath })
             {
                 File.Delete(file);

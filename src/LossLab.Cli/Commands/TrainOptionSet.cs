@@ -110,21 +110,30 @@ public sealed class TrainOptionSet
     /// <summary><c>--preset</c>.</summary>
     public Option<string?> Preset { get; } = new("--preset") { Description = "default or paper (Adam lr 1e-5, weight decay 4e-4, 70 epochs)" };
 
+    /// <summary>Every option, in help order.</summary>
+    public IReadOnlyList<Option> All =>
+    [
+        Dataset, DataDir, Download, Model, Loss, Beta, Gamma, Alpha, LabelSmoothing, Margin, MarginBeta, MarginBetaLr,
+        DistanceCutoff, Mining, ProxyLrMult, NPairL2, Epochs, BatchSize, Lr, WeightDecay, Optimizer, Momentum,
+        EmbeddingDim, SamplesPerClass, TrainLimit, TestLimit, ImbalanceRatio, Augment, Seed, Threads, Device,
+        NoEmbeddingMetrics, OnNan, Preset,
+    ];
+
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        Option[] all =
-        [
-            Dataset, DataDir, Download, Model, Loss, Beta, Gamma, Alpha, LabelSmoothing, Margin, MarginBeta, MarginBetaLr,
-            DistanceCutoff, Mining, ProxyLrMult, NPairL2, Epochs, BatchSize, Lr, WeightDecay, Optimizer, Momentum,
-            EmbeddingDim, SamplesPerClass, TrainLimit, TestLimit, ImbalanceRatio, Augment, Seed, Threads, Device,
-            NoEmbeddingMetrics, OnNan, Preset,
-        ];
-        foreach (var option in all)
+        foreach (var option in All)
         {
             command.Options.Add(option);
         }
+    }
+
+    /// <summary>The options given on the command line (not defaults).</summary>
+    public IReadOnlyList<Option> Given(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return All.Where(o => parse.GetResult(o) is { Implicit: false }).ToArray();
     }
 
     /// <summary>Builds the options: defaults, then the preset, then what was given on the command line.</summary>

@@ -136,10 +136,17 @@ public static class Checkpoint
         Encoding.ASCII.GetBytes(Magic, expected.AsSpan(1));
         var found = new byte[expected.Length];
         var read = stream.ReadAtLeast(found, found.Length, throwOnEndOfStream: false);
-        if (read < found.Length || !found.AsSpan().SequenceEqual(expected))
+        if (read == found.Length && found.AsSpan().SequenceEqual(expected))
         {
-            throw new DataFormatException(path, $"not a LossLab checkpoint (expected '{Magic}' at the start)");
+            return;
         }
+
+        var family = Encoding.ASCII.GetBytes(Magic[..^1]);
+        throw new DataFormatException(
+            path,
+            read > family.Length && found.AsSpan(1).StartsWith(family)
+                ? $"checkpoint format '{Encoding.ASCII.GetString(found, 1, read - 1)}' is not the one this version reads ('{Magic}')"
+                : $"not a LossLab checkpoint (expected '{Magic}' at the start)");
     }
 
     private static void CheckHash(string path, FileStream stream)

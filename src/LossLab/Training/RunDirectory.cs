@@ -40,6 +40,24 @@ public sealed class RunDirectory
     /// <summary>Checkpoint of the epoch with the best test macro-F1.</summary>
     public string BestCheckpointPath => Combine("best.ckpt");
 
+    /// <summary>
+    /// Takes the folder's lock (the file <c>.lock</c>, held open exclusively) so that a second process cannot train
+    /// in it at the same time; the lock ends with the returned handle or the process, however it ends.
+    /// </summary>
+    /// <returns>The lock, or null when another process holds it.</returns>
+    public IDisposable? TryLock()
+    {
+        var path = Combine(".lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return null;
+        }
+    }
+
     /// <summary>Whether the folder holds a run whose summary says it completed.</summary>
     public bool HoldsCompletedRun() => ReadSummary()?.Completed == true;
 

@@ -99,6 +99,7 @@ public sealed record TrainOptions
         ArgumentNullException.ThrowIfNull(Device, "--device");
         ArgumentNullException.ThrowIfNull(OnNan, "--on-nan");
         ArgumentNullException.ThrowIfNull(Preset, "--preset");
+
         if (!Dataset.StartsWith(DatasetRegistry.FolderPrefix, StringComparison.Ordinal) && !DatasetRegistry.Names.Contains(Dataset, StringComparer.OrdinalIgnoreCase))
         {
             throw new ArgumentException($"--dataset: unknown dataset '{Dataset}'; valid: {string.Join(", ", DatasetRegistry.Names)}, {DatasetRegistry.FolderPrefix}PATH", "--dataset");
@@ -126,6 +127,7 @@ public sealed record TrainOptions
         {
             RequireSingleRange(name, value);
         }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, "--epochs");
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, "--batch-size");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))

@@ -47,6 +47,8 @@ public sealed class BadInputTests
     [InlineData("--on-nan ignore", "--on-nan|valid: stop, skip-batch")]
     [InlineData("--mining hardest --loss triplet", "--mining|semi-hard|batch-hard")]
     [InlineData("--preset fast", "--preset|valid: default, paper")]
+    // A resumed run takes its options from its config.json; others are refused rather than ignored.
+    [InlineData("--resume /nonexistent", "--resume|--epochs|--out")]
     public void Should_ExitWith2NamingTheFlagBeforeAnyWork_When_AValueIsOutOfRangeOrUnknown(string flags, string expected)
     {
         // Given an otherwise runnable command with one bad value
@@ -75,8 +77,9 @@ public sealed class BadInputTests
     {
         // Given a value that only the loaded data shows to be wrong (Fashion-MNIST has 10 classes)
         Assert.True(CliRunner.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        using var threads = new TorchThreads(1);
         var dir = CliRunner.TempDir("bad-data");
-        string[] args = ["train", "--test-limit", "50", "--epochs", "1", "--no-embedding-metrics", "--out", dir, .. flags.Split(' ')];
+        string[] args = ["train", "--test-limit", "50", "--epochs", "1", "--threads", "1", "--no-embedding-metrics", "--out", dir, .. flags.Split(' ')];
 
         // When it runs
         var (code, _, error) = CliRunner.Run(args);
@@ -84,7 +87,26 @@ public sealed class BadInputTests
         // Then it is refused with exit code 2 naming the flag, before any run file is written
         Assert.True(code == 2, $"exit {code}: {error}");
         Assert.Contains(expected, error, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(dir));
+        Assert.Equal([Path.Combine(dir, ".lock")], Directory.GetFiles(dir)); // the (released) lock only
+        Assert.False(new LossLab.Training.RunDirectory(dir).HoldsAnyRun());
+    }
+
+    [Fact]
+    public void Should_ExitWith2BeforeAnyWork_When_AnotherProcessUsesTheRunFolder()
+    {
+        // Given a run folder whose lock is held (as a training process holds it)
+        var dir = CliRunner.TempDir("locked");
+        using var held = new LossLab.Training.RunDirectory(dir).TryLock();
+        Assert.NotNull(held);
+
+        // When a run is started in it
+        var (code, _, error) = CliRunner.Run("train", "--train-limit", "100", "--epochs", "1", "--out", dir);
+
+        // Then it is refused with exit code 2 before loading data or writing a file
+        Assert.True(code == 2, $"exit {code}: {error}");
+        Assert.Contains("in use by another losslab process", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("data:", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "config.json")));
     }
 
     [Fact]

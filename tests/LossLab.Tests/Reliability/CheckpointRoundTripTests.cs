@@ -26,35 +26,42 @@ public sealed class CheckpointRoundTripTests
     public void Should_ContinueBitIdentically_When_TrainingResumesFromACheckpoint(string lossName, string optimizerName)
     {
         // Given a model trained two steps, checkpointed, and a fresh model (other seed) loaded from that checkpoint
+        using var threads = new TorchThreads(1);
         using var dir = new TempDirectory();
         var trainer = new Trainer(new TrainOptions { Loss = lossName, Optimizer = optimizerName, EmbeddingDim = EmbeddingDim, BatchSize = 16 }, new SilentObserver());
-        using var batch = Batch();
+        var (images, labels) = BatchTensors();
+        using var disposeImages = images;
+        using var disposeLabels = labels;
         var (modelA, lossA, optimizerA) = Create(trainer, lossName, seed: 1);
         var initialLossParameters = Snapshot(lossA);
         for (var step = 0; step < 2; step++)
         {
-            Step(modelA, lossA, optimizerA, batch, step);
+            Step(modelA, lossA, optimizerA, images, labels, step);
         }
 
         var state = new TrainingState { EpochsDone = 1, BatchesDone = 2, LossSum = 1.5, History = [new EpochMetrics { Epoch = 1, Accuracy = 0.5 }] };
         Checkpoint.Save(dir.File("a.ckpt"), modelA, lossA, optimizerA, state);
         var (modelB, lossB, optimizerB) = Create(trainer, lossName, seed: 2);
         var loaded = Checkpoint.Load(dir.File("a.ckpt"), modelB, lossB, optimizerB);
+        var optimizerStatesEqual = OptimizerStatesEqual(optimizerA, optimizerB);
 
         // ...and, as a control, a model loaded from it without the optimizer state
         var (modelC, lossC, optimizerC) = Create(trainer, lossName, seed: 3);
         Checkpoint.Load(dir.File("a.ckpt"), modelC, lossC, optimizer: null);
+        var controlStatesEqual = OptimizerStatesEqual(optimizerA, optimizerC);
 
         // When all three take the same two further steps
         for (var step = 2; step < 4; step++)
         {
-            Step(modelA, lossA, optimizerA, batch, step);
-            Step(modelB, lossB, optimizerB, batch, step);
-            Step(modelC, lossC, optimizerC, batch, step);
+            Step(modelA, lossA, optimizerA, images, labels, step);
+            Step(modelB, lossB, optimizerB, images, labels, step);
+            Step(modelC, lossC, optimizerC, images, labels, step);
         }
 
         // Then the resumed model matches the uninterrupted one exactly, parameters and buffers alike, and the
         // training state round-trips; without the optimizer state the steps differ (so this test can fail)
+        Assert.True(optimizerStatesEqual, "optimizer state (step counts, moments, momentum buffers) not restored");
+        Assert.False(controlStatesEqual);
         Assert.Equal(state.EpochsDone, loaded.EpochsDone);
         Assert.Equal(state.BatchesDone, loaded.BatchesDone);
         Assert.Equal(state.LossSum, loaded.LossSum);
@@ -165,9 +172,7 @@ public sealed class CheckpointRoundTripTests
         return (torch.randn(8, 1, 28, 28), torch.arange(Classes, dtype: ScalarType.Int64).repeat_interleave(2));
     }
 
-    private static DisposablePair Batch() => new(BatchTensors());
-
-    private static void Step(LabModel model, LossModule loss, optim.Optimizer optimizer, DisposablePair batch, int step)
+    private static void Step(LabModel model, LossModule loss, optim.Optimizer optimizer, Tensor images, Tensor labels, int step)
     {
         using var scope = torch.NewDisposeScope();
         model.train();
@@ -175,10 +180,18 @@ public sealed class CheckpointRoundTripTests
 
         // The trainer reseeds torch per batch; sampling losses draw the same triplets in every copy.
         torch.manual_seed(1000 + step);
-        var output = model.forward(batch.Images);
-        var value = loss.forward(loss.Input == LossInput.Logits ? output.Logits! : output.Embedding, batch.Labels);
+        var output = model.forward(images);
+        var value = loss.forward(loss.Input == LossInput.Logits ? output.Logits! : output.Embedding, labels);
         value.backward();
         optimizer.step();
+    }
+
+    /// <summary>Whether both optimizers hold the same per-parameter state (Adam: step, moments; SGD: momentum buffer).</summary>
+    private static bool OptimizerStatesEqual(optim.Optimizer a, optim.Optimizer b)
+    {
+        var left = ((TorchSharp.Modules.OptimizerHelper)a).state_dict().State;
+        var right = ((TorchSharp.Modules.OptimizerHelper)b).state_dict().State;
+        return left.Count > 0 && left.Count == right.Count && left.Zip(right).All(p => p.First.ApproximatelyEquals(p.Second));
     }
 
     /// <summary>Every parameter and buffer as (name, raw bytes), for exact comparison.</summary>

@@ -16,6 +16,7 @@ public sealed class DiskFailureTests
         // Given a good checkpoint, and its temporary file pointing at /dev/full, where every write fails with
         // "No space left on device" (a full disk, for real, without filling one)
         Assert.True(File.Exists("/dev/full"), "/dev/full is missing");
+        using var threads = new TorchThreads(1);
         using var dir = new TempDirectory();
         var path = dir.File("last.ckpt");
         var trainer = new Trainer(new TrainOptions { Loss = "margin", EmbeddingDim = 8 }, new SilentObserver());
@@ -90,9 +91,10 @@ public sealed class DiskFailureTests
         Assert.True(CliRunner.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
         var dir = CliRunner.TempDir("read-only");
         using var run = new ChildRun(
-            "train", "--loss", "ce", "--train-limit", "320", "--test-limit", "100", "--epochs", "2", "--batch-size", "32",
+            "train", "--loss", "ce", "--train-limit", "320", "--test-limit", "100", "--epochs", "2", "--batch-size", "16",
             "--threads", "1", "--no-embedding-metrics", "--out", dir);
-        run.WaitForLine(line => line.TrimStart().StartsWith("epoch 2 batch", StringComparison.Ordinal), "epoch 2 batch");
+        // Right after epoch 1's files are written: epoch 2 (20 batches) leaves time to change the folder.
+        run.WaitForLine(line => line.StartsWith("epoch 2/2:", StringComparison.Ordinal), "epoch 2 start");
         var checkpoint = File.ReadAllBytes(Path.Combine(dir, "last.ckpt"));
         var metrics = File.ReadAllText(Path.Combine(dir, "metrics.csv"));
         int code;

@@ -10,7 +10,7 @@ public sealed partial class DivergenceTests
     private static readonly string[] Tiny =
     [
         "train", "--dataset", "fashion-mnist", "--model", "small-cnn", "--test-limit", "100", "--epochs", "1",
-        "--threads", "2", "--no-embedding-metrics",
+        "--threads", "1", "--no-embedding-metrics",
     ];
 
     /// <summary>
@@ -26,6 +26,7 @@ public sealed partial class DivergenceTests
         // (beta·z overflows float32, so the loss is NaN); the learning rate could not do this, as the
         // checkpoint's optimizer state restores it
         Assert.True(CliRunner.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        using var threads = new TorchThreads(1);
         var dir = CliRunner.TempDir("nan");
         var first = CliRunner.Run([.. Tiny, "--loss", "improved", "--train-limit", "200", "--batch-size", "32", "--out", dir]);
         Assert.True(first.Code == 0, first.Err);
@@ -55,6 +56,7 @@ public sealed partial class DivergenceTests
     {
         // Given a loss that is infinite for batches holding class 9
         Assert.True(CliRunner.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        using var threads = new TorchThreads(1);
         var dir = CliRunner.TempDir("inf");
 
         // When it trains with the default --on-nan stop
@@ -71,6 +73,7 @@ public sealed partial class DivergenceTests
     {
         // Given the same loss, infinite for batches holding class 9
         Assert.True(CliRunner.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        using var threads = new TorchThreads(1);
         var dir = CliRunner.TempDir("skip");
 
         // When it trains with --on-nan skip-batch

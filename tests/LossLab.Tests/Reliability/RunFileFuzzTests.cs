@@ -24,6 +24,7 @@ public sealed class RunFileFuzzTests(ITestOutputHelper output)
     {
         // Given a real checkpoint (small modules: a linear layer with BatchNorm statistics, the margin loss's β,
         // Adam moments after a step) and its parts: magic, state JSON, tensors
+        using var threads = new TorchThreads(1);
         using var dir = new ScratchDirectory();
         torch.manual_seed(1);
         using var model = nn.Sequential(("linear", nn.Linear(3, 4)), ("norm", nn.BatchNorm1d(4)));
@@ -111,6 +112,7 @@ public sealed class RunFileFuzzTests(ITestOutputHelper output)
     public void Should_ReportAMissNeverAnError_When_TheImageCacheIsDamaged()
     {
         // Given a real cache file of a 3-image folder dataset
+        using var threads = new TorchThreads(1);
         using var dir = new ScratchDirectory();
         var source = dir.File("images");
         Directory.CreateDirectory(source);
