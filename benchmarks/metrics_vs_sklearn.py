@@ -1,13 +1,15 @@
 """Embedding metrics: LossLab (C#) against scikit-learn on the same CSV, interleaved.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 benchmarks/metrics_vs_sklearn.py \
-        --csv /tmp/emb10k.csv --repeats 5 --csharp "<command printing one JSON line per repeat>"
+        --csv /tmp/emb10k.csv --repeats 5 [--cold] --csharp "<command printing one JSON line per run>"
 
-The CSV is written first when missing (10,000 x 128, 10 Gaussian classes). Each repeat runs
-the scikit-learn side in this process (numpy.loadtxt, L2-normalise, KMeans(n_clusters=10,
-n_init=1), NearestNeighbors(n_neighbors=9) leave-one-out, then NMI / pair-F1 / Recall@K) and
-then the C# command once; the C# command prints {"parse_s":…, "compute_s":…} on its last line.
-Medians and ratios are printed at the end. Both sides use 2 threads.
+The CSV is written first when missing (10,000 x 128, 10 Gaussian classes). The scikit-learn
+side: numpy.loadtxt, L2-normalise, KMeans(n_clusters=k, n_init=1), NearestNeighbors(n_neighbors=9)
+leave-one-out, then NMI / pair-F1 / Recall@K. Each repeat runs it, then the C# command once (its
+last output line is {"parse_s":…, "compute_s":…}). Warm (default): scikit-learn runs in this
+process after one untimed run, so give the C# command a warm-up too. --cold: every scikit-learn
+run is a fresh process timed after its imports, so give the C# command no warm-up. Medians and
+ratios are printed at the end. Both sides use 2 threads.
 """
 import argparse
 import json
@@ -15,6 +17,7 @@ import os
 import shlex
 import statistics
 import subprocess
+import sys
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
@@ -69,6 +72,12 @@ def sklearn_once(path):
     return {"parse_s": parsed - start, "compute_s": done - parsed, "metrics": metrics}
 
 
+def sklearn_cold(path):
+    command = [sys.executable, os.path.abspath(__file__), "--csv", path, "--sklearn-once"]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def csharp_once(command):
     out = subprocess.run(shlex.split(command), check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -79,15 +88,21 @@ def main():
     parser.add_argument("--csv", default="/tmp/emb10k.csv")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--csharp", help="command that times the C# side once")
+    parser.add_argument("--cold", action="store_true", help="time scikit-learn in a fresh process per run")
+    parser.add_argument("--sklearn-once", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sklearn_once:
+        print(json.dumps(sklearn_once(args.csv)))
+        return
     if not os.path.exists(args.csv):
         generate(args.csv)
-    print("OPENBLAS_CORETYPE", os.environ.get("OPENBLAS_CORETYPE"), "OPENBLAS_L2_SIZE", os.environ.get("OPENBLAS_L2_SIZE"))
+    print("OPENBLAS_CORETYPE", os.environ.get("OPENBLAS_CORETYPE"), "OPENBLAS_L2_SIZE", os.environ.get("OPENBLAS_L2_SIZE"), "cold" if args.cold else "warm")
 
-    sklearn_once(args.csv)  # warm-up: imports, thread pools, page cache
+    if not args.cold:
+        sklearn_once(args.csv)  # warm-up: thread pools, page cache
     runs = {"sklearn": [], "losslab": []}
     for i in range(args.repeats):
-        runs["sklearn"].append(sklearn_once(args.csv))
+        runs["sklearn"].append(sklearn_cold(args.csv) if args.cold else sklearn_once(args.csv))
         if args.csharp:
             runs["losslab"].append(csharp_once(args.csharp))
         print(i, {side: {key: round(r[-1][key], 3) for key in ("parse_s", "compute_s")} for side, r in runs.items() if r})

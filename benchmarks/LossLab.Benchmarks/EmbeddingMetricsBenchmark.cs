@@ -12,19 +12,26 @@ namespace LossLab.Benchmarks;
 public static class EmbeddingMetricsBenchmark
 {
     /// <summary>
-    /// Runs one warm-up, then <paramref name="repeats"/> timed evaluations of
-    /// <paramref name="csvPath"/> on <paramref name="threads"/> libtorch threads, printing one
-    /// JSON line per repeat: <c>{"parse_s":…,"compute_s":…,"metrics":{…}}</c>.
+    /// Runs <paramref name="warmups"/> untimed then <paramref name="repeats"/> timed evaluations
+    /// of <paramref name="csvPath"/> on <paramref name="threads"/> threads, printing one JSON line
+    /// per timed run: <c>{"parse_s":…,"compute_s":…,"metrics":{…}}</c>. With no warm-up the first
+    /// line is what a one-off <c>losslab metrics</c> pays (JIT and fresh memory included).
     /// </summary>
     /// <param name="csvPath">Embeddings CSV (label, then the values).</param>
-    /// <param name="repeats">Timed evaluations after the warm-up.</param>
-    /// <param name="threads">libtorch intra-op threads.</param>
+    /// <param name="repeats">Timed evaluations.</param>
+    /// <param name="threads">Threads (<c>torch.set_num_threads</c>, which the metrics use).</param>
+    /// <param name="warmups">Untimed evaluations first.</param>
     /// <param name="options">Evaluation settings; defaults when null.</param>
-    public static void Run(string csvPath, int repeats = 1, int threads = 2, EmbeddingMetricOptions? options = null)
+    public static void Run(string csvPath, int repeats = 1, int threads = 2, int warmups = 1, EmbeddingMetricOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmups);
         torch.set_num_threads(threads);
-        Measure(csvPath, options);
+        for (var i = 0; i < warmups; i++)
+        {
+            Measure(csvPath, options);
+        }
+
         for (var i = 0; i < repeats; i++)
         {
             var (parse, compute, metrics) = Measure(csvPath, options);

@@ -20,14 +20,17 @@ public static class EmbeddingMetrics
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         ArgumentNullException.ThrowIfNull(labels);
-        var (points, n, dim) = HostMatrix.FromTensor(embeddings, nameof(embeddings));
-        if (labels.dim() != 1 || labels.shape[0] != n)
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        CheckOptions(options);
+        var (points, n, dim) = HostCopy.Matrix(embeddings, nameof(embeddings));
+        if (n < 2)
         {
-            throw new ArgumentException($"Expected ({n}) labels, got shape [{string.Join(", ", labels.shape)}].", nameof(labels));
+            throw new ArgumentException($"Leave-one-out recall needs at least 2 embeddings, got {n}.", nameof(embeddings));
         }
 
-        using var hostLabels = labels.to(ScalarType.Int64, CPU);
-        return Compute(points, n, dim, hostLabels.data<long>().ToArray(), numClasses, options, torch.get_num_threads());
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(numClasses, n);
+        var classes = HostCopy.Labels(labels, n, nameof(labels));
+        return Compute(points, n, dim, classes, numClasses, options, torch.get_num_threads());
     }
 
     /// <summary>The evaluation of row-major (n × dim) embeddings, normalised in place.</summary>
@@ -36,6 +39,7 @@ public static class EmbeddingMetrics
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(numClasses, n);
+        CheckOptions(options);
         options ??= EmbeddingMetricOptions.Default;
         Normalise(points, n, dim);
 
@@ -49,6 +53,14 @@ public static class EmbeddingMetrics
             recall[1],
             recall[2],
             recall[3]);
+    }
+
+    private static void CheckOptions(EmbeddingMetricOptions? options)
+    {
+        if (options is not null && (options.Restarts < 1 || options.MaxIterations < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"Restarts and MaxIterations must be at least 1, got {options.Restarts} and {options.MaxIterations}.");
+        }
     }
 
     // x / max(‖x‖, 1e-12) per row, as torch.nn.functional.normalize.

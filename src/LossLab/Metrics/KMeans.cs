@@ -19,11 +19,10 @@ public static class KMeans
     /// <summary>Lloyd stops when the inertia changes by at most this fraction between iterations.</summary>
     public const double RelativeTolerance = 1e-6;
 
-    // Points per work item of the assignment step and fixed chunking of the centroid sums
-    // (fixed so that the float64 sums, and hence the result, do not depend on the thread count).
-    private const int GroupsPerBlock = 64;
-    private const int MaxSumChunks = 64;
-    private const int MinSumChunk = 1024;
+    // Work items: at least 64 query groups (384 points), at most 64 items, so the per-item
+    // float64 sums stay small (64 × k × D) whatever N.
+    private const int MinChunkGroups = 64;
+    private const int MaxChunks = 64;
 
     /// <summary>Clusters the rows of <paramref name="x"/> into <paramref name="k"/> groups.</summary>
     /// <param name="x">(N, D) floating-point points, on any device.</param>
@@ -35,7 +34,10 @@ public static class KMeans
     public static KMeansResult Fit(Tensor x, int k, int restarts = 3, int seed = 0, int maxIterations = 100)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var (points, n, dim) = HostMatrix.FromTensor(x, nameof(x));
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(restarts, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxIterations, 1);
+        var (points, n, dim) = HostCopy.Matrix(x, nameof(x));
         var clustering = Fit(points, n, dim, k, restarts, seed, maxIterations, torch.get_num_threads());
         return new KMeansResult(
             torch.tensor(clustering.Labels.Select(label => (long)label).ToArray()),
@@ -69,17 +71,18 @@ public static class KMeans
     private static Clustering RunOnce(Space space, int k, Random rng, int maxIterations)
     {
         var n = space.Count;
+        var sums = new ChunkSums(space.Chunks, k, space.Dim);
         var centroids = PlusPlus(space, k, rng);
         var labels = new int[n];
         var distances = new float[n];
-        var inertia = Assign(space, centroids, k, labels, distances);
+        var inertia = AssignAndSum(space, centroids, k, labels, distances, sums);
         var newLabels = new int[n];
         var newDistances = new float[n];
         var iterations = 0;
         while (iterations < maxIterations)
         {
-            var newCentroids = Update(space, labels, distances, k);
-            var newInertia = Assign(space, newCentroids, k, newLabels, newDistances);
+            var newCentroids = Means(space, sums, distances, k);
+            var newInertia = AssignAndSum(space, newCentroids, k, newLabels, newDistances, sums);
             iterations++;
             var stable = labels.AsSpan().SequenceEqual(newLabels);
             var settled = Math.Abs(inertia - newInertia) <= RelativeTolerance * inertia;
@@ -173,15 +176,13 @@ public static class KMeans
         return lo;
     }
 
-    // Nearest centre of every point (lowest index on ties) and its squared distance; returns the inertia.
-    private static double Assign(Space space, float[] centroids, int k, int[] labels, float[] distances)
+    // One pass over the points: the nearest centre of each (lowest index on ties) and its squared
+    // distance, and, per fixed chunk, the sums and counts the next centroids are the means of.
+    // Returns the inertia.
+    private static double AssignAndSum(Space space, float[] centroids, int k, int[] labels, float[] distances, ChunkSums sums)
     {
-        var (n, dim) = (space.Count, space.Dim);
-        var packed = new PackedRows(centroids, k, dim);
-        var groups = (n + DotKernel.Rows - 1) / DotKernel.Rows;
-        var blocks = (groups + GroupsPerBlock - 1) / GroupsPerBlock;
-        Parallel.For(0, blocks, space.Options, block => AssignBlock(space, packed, block, groups, labels, distances));
-
+        var packed = new PackedRows(centroids, k, space.Dim);
+        Parallel.For(0, space.Chunks, space.Options, chunk => AssignChunk(space, packed, chunk, labels, distances, sums));
         var inertia = 0.0;
         foreach (var distance in distances)
         {
@@ -192,7 +193,7 @@ public static class KMeans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AssignBlock(Space space, PackedRows packed, int block, int groups, int[] labels, float[] distances)
+    private static void AssignChunk(Space space, PackedRows packed, int chunk, int[] labels, float[] distances, ChunkSums sums)
     {
         var (n, dim) = (space.Count, space.Dim);
         var width = PackedRows.Width;
@@ -200,8 +201,12 @@ public static class KMeans
         var tile = new float[DotKernel.Rows * width];
         Span<float> best = stackalloc float[DotKernel.Rows];
         Span<int> argBest = stackalloc int[DotKernel.Rows];
-        var lastGroup = Math.Min(groups, (block + 1) * GroupsPerBlock);
-        for (var group = block * GroupsPerBlock; group < lastGroup; group++)
+        var sum = sums.Sums[chunk];
+        var count = sums.Counts[chunk];
+        Array.Clear(sum);
+        Array.Clear(count);
+        var (firstGroup, endGroup) = space.ChunkGroups(chunk);
+        for (var group = firstGroup; group < endGroup; group++)
         {
             var queries = DotKernel.Group(space.Points, n, dim, group, padding);
             best.Fill(float.PositiveInfinity);
@@ -231,35 +236,34 @@ public static class KMeans
                 var i = (group * DotKernel.Rows) + r;
                 if (i < n)
                 {
-                    labels[i] = argBest[r];
+                    var label = argBest[r];
+                    labels[i] = label;
                     distances[i] = Math.Max(0f, best[r] + space.SquaredNorms[i]);
+                    AddTo(sum.AsSpan(label * dim, dim), space.Row(i));
+                    count[label]++;
                 }
             }
         }
     }
 
-    // Means of the assigned points; an empty cluster moves onto one of the points farthest from
-    // their centre (scikit-learn's remedy), so k clusters survive.
-    private static float[] Update(Space space, int[] labels, float[] distances, int k)
+    // Means of the assigned points, summing the chunks in a fixed order; an empty cluster moves
+    // onto one of the points farthest from their centre (scikit-learn's remedy), so k clusters survive.
+    private static float[] Means(Space space, ChunkSums sums, float[] distances, int k)
     {
-        var (n, dim) = (space.Count, space.Dim);
-        var chunks = Math.Clamp(n / MinSumChunk, 1, MaxSumChunks);
-        var sums = new double[chunks][];
-        var counts = new long[chunks][];
-        Parallel.For(0, chunks, space.Options, chunk => (sums[chunk], counts[chunk]) = SumChunk(space, labels, k, (int)((long)n * chunk / chunks), (int)((long)n * (chunk + 1) / chunks)));
-
+        var dim = space.Dim;
         var totals = new double[k * dim];
         var sizes = new long[k];
-        for (var chunk = 0; chunk < chunks; chunk++)
+        for (var chunk = 0; chunk < space.Chunks; chunk++)
         {
+            var sum = sums.Sums[chunk];
             for (var j = 0; j < totals.Length; j++)
             {
-                totals[j] += sums[chunk][j];
+                totals[j] += sum[j];
             }
 
             for (var c = 0; c < k; c++)
             {
-                sizes[c] += counts[chunk][c];
+                sizes[c] += sums.Counts[chunk][c];
             }
         }
 
@@ -281,7 +285,7 @@ public static class KMeans
 
         if (empty.Count > 0)
         {
-            var farthest = Enumerable.Range(0, n).OrderByDescending(i => distances[i]).ThenBy(i => i).Take(empty.Count).ToArray();
+            var farthest = Enumerable.Range(0, space.Count).OrderByDescending(i => distances[i]).ThenBy(i => i).Take(empty.Count).ToArray();
             for (var e = 0; e < empty.Count; e++)
             {
                 space.Row(farthest[e]).CopyTo(centroids.AsSpan(empty[e] * dim));
@@ -289,21 +293,6 @@ public static class KMeans
         }
 
         return centroids;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (double[] Sums, long[] Counts) SumChunk(Space space, int[] labels, int k, int start, int end)
-    {
-        var dim = space.Dim;
-        var sums = new double[k * dim];
-        var counts = new long[k];
-        for (var i = start; i < end; i++)
-        {
-            AddTo(sums.AsSpan(labels[i] * dim, dim), space.Row(i));
-            counts[labels[i]]++;
-        }
-
-        return (sums, counts);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -328,9 +317,19 @@ public static class KMeans
     /// <summary>A clustering on host arrays: labels (n), centroids (k × dim, row-major).</summary>
     internal sealed record Clustering(int[] Labels, float[] Centroids, double Inertia, int Iterations);
 
-    // The points with their squared norms and the parallelism to use on them.
+    // Per-chunk float64 sums (k × dim) and counts (k) of the points assigned to each cluster.
+    private sealed class ChunkSums(int chunks, int k, int dim)
+    {
+        public double[][] Sums { get; } = [.. Enumerable.Range(0, chunks).Select(_ => new double[k * dim])];
+
+        public long[][] Counts { get; } = [.. Enumerable.Range(0, chunks).Select(_ => new long[k])];
+    }
+
+    // The points with their squared norms, their fixed chunking and the parallelism to use on them.
     private sealed class Space(float[] points, int count, int dim, int threads)
     {
+        private readonly int groups = (count + DotKernel.Rows - 1) / DotKernel.Rows;
+
         public float[] Points { get; } = points;
 
         public int Count { get; } = count;
@@ -341,52 +340,40 @@ public static class KMeans
 
         public ParallelOptions Options { get; } = new() { MaxDegreeOfParallelism = threads };
 
+        // Work items of whole query groups; fixed by the point count alone, so the float64 sums
+        // (and the clustering) do not depend on the thread count.
+        public int Chunks => Math.Clamp(groups / MinChunkGroups, 1, MaxChunks);
+
         public ReadOnlySpan<float> Row(int i) => Points.AsSpan(i * Dim, Dim);
 
+        public (int First, int End) ChunkGroups(int chunk) =>
+            ((int)((long)groups * chunk / Chunks), (int)((long)groups * (chunk + 1) / Chunks));
+
         // (candidates × n) squared distances of the chosen points to every point, clamped at 0.
+        // Few candidates: plain dot products, no padded tiles.
         public float[] DistancesTo(int[] candidates)
         {
-            var rows = new float[candidates.Length * Dim];
-            for (var t = 0; t < candidates.Length; t++)
-            {
-                Row(candidates[t]).CopyTo(rows.AsSpan(t * Dim));
-            }
-
-            var packed = new PackedRows(rows, candidates.Length, Dim);
             var result = new float[candidates.Length * Count];
-            var groups = (Count + DotKernel.Rows - 1) / DotKernel.Rows;
-            var blocks = (groups + GroupsPerBlock - 1) / GroupsPerBlock;
-            Parallel.For(0, blocks, Options, block => DistanceBlock(packed, candidates.Length, block, groups, result));
+            Parallel.For(0, Chunks, Options, chunk =>
+            {
+                var (firstGroup, endGroup) = ChunkGroups(chunk);
+                DistanceRange(candidates, firstGroup * DotKernel.Rows, Math.Min(Count, endGroup * DotKernel.Rows), result);
+            });
 
             return result;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void DistanceBlock(PackedRows packed, int candidates, int block, int groups, float[] result)
+        private void DistanceRange(int[] candidates, int start, int end, float[] result)
         {
-            var width = PackedRows.Width;
-            var padding = new float[DotKernel.Rows * Dim];
-            var tile = new float[DotKernel.Rows * width];
-            var lastGroup = Math.Min(groups, (block + 1) * GroupsPerBlock);
-            for (var group = block * GroupsPerBlock; group < lastGroup; group++)
+            for (var t = 0; t < candidates.Length; t++)
             {
-                var queries = DotKernel.Group(Points, Count, Dim, group, padding);
-                for (var p = 0; p < packed.Panels; p++)
+                var centre = Row(candidates[t]);
+                var centreNorm = SquaredNorms[candidates[t]];
+                var row = result.AsSpan(t * Count, Count);
+                for (var i = start; i < end; i++)
                 {
-                    DotKernel.Tile(queries, Dim, packed.Panel(p), tile);
-                    var norms = packed.PanelNorms(p);
-                    for (var r = 0; r < DotKernel.Rows; r++)
-                    {
-                        var i = (group * DotKernel.Rows) + r;
-                        for (var c = 0; c < width && i < Count; c++)
-                        {
-                            var t = (p * width) + c;
-                            if (t < candidates)
-                            {
-                                result[((long)t * Count) + i] = Math.Max(0f, SquaredNorms[i] - (2f * tile[(r * width) + c]) + norms[c]);
-                            }
-                        }
-                    }
+                    row[i] = Math.Max(0f, SquaredNorms[i] - (2f * DotKernel.Dot(Row(i), centre)) + centreNorm);
                 }
             }
         }

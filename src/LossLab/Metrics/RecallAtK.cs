@@ -30,14 +30,9 @@ public static class RecallAtK
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         ArgumentNullException.ThrowIfNull(labels);
-        var (points, n, dim) = HostMatrix.FromTensor(embeddings, nameof(embeddings));
-        if (labels.dim() != 1 || labels.shape[0] != n)
-        {
-            throw new ArgumentException($"Expected ({n}) labels, got shape [{string.Join(", ", labels.shape)}].", nameof(labels));
-        }
-
-        using var hostLabels = labels.to(ScalarType.Int64, CPU);
-        return Compute(points, n, dim, hostLabels.data<long>().ToArray(), ks, torch.get_num_threads());
+        var (points, n, dim) = HostCopy.Matrix(embeddings, nameof(embeddings));
+        var classes = HostCopy.Labels(labels, n, nameof(labels));
+        return Compute(points, n, dim, classes, ks, torch.get_num_threads());
     }
 
     /// <summary>Recall@K of row-major (n × dim) points; see the public overload.</summary>

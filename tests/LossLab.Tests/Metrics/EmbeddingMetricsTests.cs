@@ -1,5 +1,6 @@
 using LossLab.Metrics;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace LossLab.Tests.Metrics;
 
@@ -25,6 +26,19 @@ public sealed class EmbeddingMetricsTests
         Assert.Equal(recall.GetProperty("4").GetDouble(), recallReport.RecallAt4);
         Assert.Equal(recall.GetProperty("8").GetDouble(), recallReport.RecallAt8);
         Assert.InRange(recallReport.KMeansNmi, 0.2, 0.95);
+    }
+
+    [Fact]
+    public void Should_RejectTheEmbeddings_When_TheyContainNaN()
+    {
+        // Given embeddings with one NaN
+        using var x = torch.randn(20, 4);
+        x[3, 2] = torch.tensor(float.NaN);
+        using var labels = torch.zeros(20, ScalarType.Int64);
+
+        // When they are evaluated, then the error names them
+        var error = Assert.Throws<ArgumentException>(() => EmbeddingMetrics.Compute(x, labels, 2));
+        Assert.Equal("embeddings", error.ParamName);
     }
 
     [Fact]

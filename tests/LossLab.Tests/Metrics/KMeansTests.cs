@@ -86,6 +86,23 @@ public sealed class KMeansTests
     }
 
     [Fact]
+    public void Should_KeepKClustersWithZeroInertia_When_PointsRepeat()
+    {
+        // Given 12 points with only 2 distinct values, and k = 4 (empty clusters are unavoidable)
+        using var x = torch.tensor(new float[] { 1, 0, 0, 1 }, [2, 2]).repeat(6, 1);
+
+        // When k-means runs
+        using var result = KMeans.Fit(x, 4, restarts: 1);
+
+        // Then every point sits on a centroid and the labels stay in range
+        Assert.Equal(0.0, result.Inertia, 1e-9);
+        var labels = result.Assignments.data<long>().ToArray();
+        Assert.All(labels, l => Assert.InRange(l, 0, 3));
+        Assert.Equal(labels[0], labels[2]);
+        Assert.NotEqual(labels[0], labels[1]);
+    }
+
+    [Fact]
     public void Should_Fail_When_KExceedsThePoints()
     {
         // Given three points
