@@ -48,21 +48,22 @@ public static class Reproduction
         return id switch
         {
             "E1" => [new("", Search(Options(settings, quick, "cifar10", "googlenet", Quick(3000, 1000, 2, embedding: false)), settings, quick))],
-            "E2" => [new("", Compare(Options(settings, quick, "cifar10", "googlenet", Quick(2000, 1000, 2, embedding: true)), seeds, id, preset, "Fig. 6–7: loss comparison"))],
-            "E3" => [new("", Compare(Options(settings, quick, "cifar10", "resnet50", Quick(500, 300, 2, embedding: true, model: "resnet18")), seeds, id, preset, "Fig. 8: loss comparison with ResNet"))],
+            "E2" => [new("", Compare(Options(settings, quick, "cifar10", "googlenet", Quick(2000, 1000, 2, embedding: true)), seeds, "E2", "Figs. 6–7: loss comparison"))],
+            "E3" => [new("", Compare(Options(settings, quick, "cifar10", "resnet50", Quick(500, 300, 2, embedding: true, model: "resnet18")), seeds, "E3", "Fig. 8: loss comparison with ResNet"))],
             _ =>
             [
-                new("table1-cifar100", Compare(Options(settings, quick, "cifar100", "googlenet", Quick(3000, 1000, 2, embedding: true)), seeds, id, preset, "Table 1: CIFAR-100")),
+                new("table1-cifar100", Compare(Options(settings, quick, "cifar100", "googlenet", Quick(3000, 1000, 2, embedding: true)), seeds, "E4-table1", "Table 1: CIFAR-100")),
                 new("fig9-fashion-mnist", Compare(
                     WithBetaGamma(Options(settings, quick, "fashion-mnist", "resnet50", Quick(2000, 1000, 2, embedding: true)), 4, 10),
-                    seeds, id, preset, "Fig. 9: Fashion-MNIST, beta=4, gamma=10")),
+                    seeds, "E4-fig9", "Fig. 9: Fashion-MNIST, beta=4, gamma=10")),
             ],
         };
 
-        ExperimentPlan Compare(TrainOptions options, int n, string e, string p, string what)
+        // key: the paper's experiment (E4 in two parts, whose reported figures differ).
+        ExperimentPlan Compare(TrainOptions options, int n, string key, string what)
         {
-            var plan = ExperimentPlan.Compare(options, ExperimentPlan.PaperLosses, n, $"{e} ({p} preset) — {what}: {options.Model} on {options.Dataset}, {options.Epochs} epochs, {n} seed(s)");
-            return plan with { Experiment = e, Preset = p };
+            var plan = ExperimentPlan.Compare(options, ExperimentPlan.PaperLosses, n, $"{id} ({preset} preset) — {what}: {options.Model} on {options.Dataset}, {options.Epochs} epochs, {n} seed(s)");
+            return plan with { Experiment = key, Preset = preset };
         }
     }
 
