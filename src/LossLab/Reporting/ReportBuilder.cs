@@ -243,7 +243,7 @@ public static class ReportBuilder
                 [
                     step.Title, Describe(candidate.Setting), Optional(candidate.F1), Optional(candidate.Nmi),
                     candidate.Score is { } s ? (double.IsNegativeInfinity(s) ? "diverged" : Number(s, "F4")) : "pending",
-                    chosen ? "best of step" : "",
+                    chosen ? "best so far" : "",
                 ]);
             }
         }
