@@ -6,4 +6,12 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh chromium
 dotnet restore LossLab.slnx
 dotnet format LossLab.slnx --verify-no-changes --no-restore
-dotnet test LossLab.slnx -c Release --no-restore --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test LossLab.slnx -c Release --no-restore --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+# awk alone: a grep finding no "Failed:" line would end the script under pipefail.
+passed=$(awk '/^[[:space:]]+Passed: [0-9]+/ {s += $2} END {print s + 0}' "$log")
+failed=$(awk '/^[[:space:]]+Failed: [0-9]+/ {s += $2} END {print s + 0}' "$log")
+echo "tests: $passed passed, $failed failed"
+exit "$status"

@@ -17,11 +17,15 @@ public static class Program
         root.Subcommands.Add(InfoCommands.Datasets());
         root.Subcommands.Add(InfoCommands.Models());
         root.Subcommands.Add(InfoCommands.Losses());
+        root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(EmbedCommand.Create());
+        root.Subcommands.Add(MetricsCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(ReproduceCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(PlotLossCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

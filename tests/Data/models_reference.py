@@ -110,10 +110,9 @@ def googlenet(channels):
 
 
 def small_cnn(channels):
-    layers = (conv_bn_relu(channels, 32, 3) + conv_bn_relu(32, 32, 3) + [nn.MaxPool2d(2)]
-              + conv_bn_relu(32, 64, 3) + conv_bn_relu(64, 64, 3) + [nn.MaxPool2d(2)]
-              + conv_bn_relu(64, 128, 3) + [nn.AdaptiveAvgPool2d(1), nn.Flatten()])
-    return nn.Sequential(*layers), 128
+    layers = (conv_bn_relu(channels, 32, 3) + [nn.MaxPool2d(2)] + conv_bn_relu(32, 64, 3) + [nn.MaxPool2d(2)]
+              + conv_bn_relu(64, 128, 3) + [nn.AdaptiveAvgPool2d(2), nn.Flatten()])
+    return nn.Sequential(*layers), 512
 
 
 BUILDERS = {

@@ -74,7 +74,18 @@ public static class TrainCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, cancel));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, cancel));
         var trainer = new Trainer(options, progress);
-        var summary = trainer.Run(data, run, resume, cancel.Token, commandLine);
+        RunSummary summary;
+        try
+        {
+            summary = trainer.Run(data, run, resume, cancel.Token, commandLine);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            // A failed write (full disk, read-only folder) left the previous files intact: say how to go on.
+            var next = File.Exists(run.ConfigPath) ? $"resume with: losslab train --resume {run.Path}" : "run the command again";
+            throw new IOException($"{ex.Message}. Free space or fix the folder's permissions, then {next}", ex);
+        }
+
         if (!summary.Completed)
         {
             Console.Error.WriteLine($"interrupted after {summary.Epochs} full epoch(s); checkpoint saved. Resume with: losslab train --resume {run.Path}");

@@ -102,6 +102,12 @@ public static class LossFunctions
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "label smoothing must be in [0, 1)");
         }
 
+        if (logits.shape[0] > 0 && reduction != Reduction.None)
+        {
+            // libtorch's own reduction: one native op forward and backward instead of a second autograd node.
+            return nn.functional.cross_entropy(logits, labels, reduction: reduction == Reduction.Mean ? nn.Reduction.Mean : nn.Reduction.Sum, label_smoothing: labelSmoothing);
+        }
+
         using var scope = NewDisposeScope();
         var perSample = nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None, label_smoothing: labelSmoothing);
         return Reduce(perSample, reduction).MoveToOuterDisposeScope();

@@ -5,7 +5,7 @@ public static class ModelRegistry
 {
     private static readonly (string Name, string Description, Func<int, Backbone> Factory)[] Entries =
     [
-        ("small-cnn", "3 conv-BN-ReLU stages (32/64/128) with max-pooling; 128 features, fast on CPU", channels => new SmallCnn(channels)),
+        ("small-cnn", "3 conv-BN-ReLU stages (32/64/128) with max-pooling, 2x2 average pooling; 512 features, fast on CPU", channels => new SmallCnn(channels)),
         ("resnet18", "ResNet-18, CIFAR stem (3x3 conv, no max-pool), basic blocks [2,2,2,2]; 512 features", ResNet.ResNet18),
         ("resnet50", "ResNet-50, CIFAR stem (3x3 conv, no max-pool), bottleneck blocks [3,4,6,3]; 2048 features", ResNet.ResNet50),
         ("googlenet", "GoogLeNet (Inception v1) with batch norm adapted to 32x32 (3x3 stem, 9 inception blocks); 1024 features", channels => new GoogLeNet(channels)),

@@ -4,9 +4,10 @@ using static TorchSharp.torch;
 namespace LossLab.Models;
 
 /// <summary>
-/// A small CNN for fast CPU runs: two conv-BN-ReLU pairs at 32 and 64 channels, each followed by 2×2
-/// max-pooling, a 128-channel conv-BN-ReLU, then global average pooling. About 0.15 M parameters;
-/// works on 28×28 and 32×32 inputs.
+/// A small CNN for fast CPU runs: three conv-BN-ReLU stages (32, 64, 128 channels) with 2×2 max-pooling
+/// between them, then 2×2 adaptive average pooling, which keeps the coarse layout of the image
+/// (512 features; a global average loses it and learns markedly slower on Fashion-MNIST). About 0.16 M
+/// parameters with its heads; works on 28×28 and 32×32 inputs.
 /// </summary>
 public sealed class SmallCnn : Backbone
 {
@@ -18,19 +19,17 @@ public sealed class SmallCnn : Backbone
     {
         layers = nn.Sequential(
             ConvBnRelu(inputChannels, 32),
-            ConvBnRelu(32, 32),
             nn.MaxPool2d(2),
             ConvBnRelu(32, 64),
-            ConvBnRelu(64, 64),
             nn.MaxPool2d(2),
             ConvBnRelu(64, 128),
-            nn.AdaptiveAvgPool2d(1),
+            nn.AdaptiveAvgPool2d(2),
             nn.Flatten());
         RegisterComponents();
     }
 
     /// <inheritdoc />
-    public override int FeatureDim => 128;
+    public override int FeatureDim => 512;
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => layers.forward(input);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace LossLab.Training;
 
 /// <summary>One row of <c>metrics.csv</c> / <c>metrics.jsonl</c>: what an epoch did and how the model scored on the test split.</summary>
@@ -25,15 +27,19 @@ public sealed record EpochMetrics
     public double? PairF1 { get; init; }
 
     /// <summary>Recall@1 (leave-one-out nearest neighbour on the test embeddings).</summary>
+    [JsonPropertyName("recall_at_1")]
     public double? RecallAt1 { get; init; }
 
     /// <summary>Recall@2.</summary>
+    [JsonPropertyName("recall_at_2")]
     public double? RecallAt2 { get; init; }
 
     /// <summary>Recall@4.</summary>
+    [JsonPropertyName("recall_at_4")]
     public double? RecallAt4 { get; init; }
 
     /// <summary>Recall@8.</summary>
+    [JsonPropertyName("recall_at_8")]
     public double? RecallAt8 { get; init; }
 
     /// <summary>Batches skipped because of a non-finite loss (<c>--on-nan skip-batch</c>).</summary>

@@ -14,7 +14,7 @@ namespace LossLab.Training;
 /// </summary>
 public sealed class Evaluator
 {
-    private const int EvalBatch = 512;
+    private const int EvalBatch = 128;
     private readonly BatchTransform transform;
     private readonly Device device;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using TorchSharp;
 
 namespace LossLab.Training;
 
@@ -6,6 +7,12 @@ namespace LossLab.Training;
 /// Produces items on a background thread, at most <c>depth</c> ahead of the consumer, so preparing
 /// batch i+1 overlaps training on batch i. Items come out in order; a producer error surfaces to the consumer.
 /// </summary>
+/// <remarks>
+/// libtorch calls on the producer thread run on one intra-op thread: the consumer's parallel regions already
+/// occupy every core, and a second OpenMP team for the producer's small gathers would only oversubscribe them
+/// (each team's threads then wait for descheduled peers). libtorch keeps the thread count per thread, so the
+/// consumer keeps its own; the process-wide default that new threads start from is restored when the producer ends.
+/// </remarks>
 /// <typeparam name="T">Item type; the consumer owns (and disposes) what it takes.</typeparam>
 public sealed class Prefetcher<T> : IDisposable
     where T : IDisposable
@@ -23,6 +30,8 @@ public sealed class Prefetcher<T> : IDisposable
         queue = new BlockingCollection<T>(depth);
         thread = new Thread(() =>
         {
+            var threads = torch.get_num_threads();
+            torch.set_num_threads(1);
             try
             {
                 for (var i = start; i < count && !stop.IsCancellationRequested; i++)
@@ -45,6 +54,7 @@ public sealed class Prefetcher<T> : IDisposable
             }
             finally
             {
+                torch.set_num_threads(threads);
                 queue.CompleteAdding();
             }
         })

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using LossLab.Data;
 
 namespace LossLab.Training;
 
@@ -49,13 +50,36 @@ public sealed class RunDirectory
     public void WriteConfig(RunConfig config) =>
         AtomicFile.WriteText(ConfigPath, JsonSerializer.Serialize(config, JsonDefaults.Indented) + "\n");
 
-    /// <summary>Reads <c>config.json</c>, or null when absent.</summary>
-    public RunConfig? ReadConfig() =>
-        File.Exists(ConfigPath) ? JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(ConfigPath), JsonDefaults.Indented) : null;
+    /// <summary>Reads <c>config.json</c>, or null when absent; the options it holds are valid.</summary>
+    /// <exception cref="DataFormatException">The file is damaged or its options are invalid.</exception>
+    public RunConfig? ReadConfig()
+    {
+        var config = ReadJson<RunConfig>(ConfigPath);
+        if (config is null)
+        {
+            return null;
+        }
+
+        if (config.Options is null)
+        {
+            throw new DataFormatException(ConfigPath, "the run's options are missing");
+        }
+
+        try
+        {
+            config.Options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new DataFormatException(ConfigPath, $"the run's options are invalid ({ex.Message})", ex);
+        }
+
+        return config;
+    }
 
     /// <summary>Reads <c>summary.json</c>, or null when absent.</summary>
-    public RunSummary? ReadSummary() =>
-        File.Exists(SummaryPath) ? JsonSerializer.Deserialize<RunSummary>(File.ReadAllText(SummaryPath), JsonDefaults.Indented) : null;
+    /// <exception cref="DataFormatException">The file is damaged.</exception>
+    public RunSummary? ReadSummary() => ReadJson<RunSummary>(SummaryPath);
 
     /// <summary>Rewrites both metrics files from the full history (small; keeps them consistent with the checkpoint).</summary>
     public void WriteMetrics(IReadOnlyList<EpochMetrics> history)
@@ -75,10 +99,28 @@ public sealed class RunDirectory
     }
 
     /// <summary>Reads <c>metrics.jsonl</c>.</summary>
-    public IReadOnlyList<EpochMetrics> ReadMetrics() =>
-        File.Exists(MetricsJsonlPath)
-            ? File.ReadLines(MetricsJsonlPath).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<EpochMetrics>(l, JsonDefaults.Compact)!).ToArray()
-            : [];
+    /// <exception cref="DataFormatException">A line is damaged.</exception>
+    public IReadOnlyList<EpochMetrics> ReadMetrics()
+    {
+        if (!File.Exists(MetricsJsonlPath))
+        {
+            return [];
+        }
+
+        var rows = new List<EpochMetrics>();
+        var number = 0;
+        foreach (var line in File.ReadLines(MetricsJsonlPath))
+        {
+            number++;
+            if (line.Length > 0)
+            {
+                rows.Add(Parse<EpochMetrics>(MetricsJsonlPath, line, JsonDefaults.Compact, $"line {number}: ")
+                    ?? throw new DataFormatException(MetricsJsonlPath, $"line {number}: expected an object, found null"));
+            }
+        }
+
+        return rows;
+    }
 
     /// <summary>Writes <c>summary.json</c>.</summary>
     public void WriteSummary(RunSummary summary) =>
@@ -90,6 +132,26 @@ public sealed class RunDirectory
         { } v when v == Math.Floor(v) && Math.Abs(v) < 1e15 => v.ToString("0", CultureInfo.InvariantCulture),
         { } v => v.ToString("R", CultureInfo.InvariantCulture),
     };
+
+    private static T? ReadJson<T>(string path)
+        where T : class =>
+        File.Exists(path)
+            ? Parse<T>(path, File.ReadAllText(path), JsonDefaults.Indented, "") ?? throw new DataFormatException(path, "expected an object, found null")
+            : null;
+
+    private static T? Parse<T>(string path, string json, JsonSerializerOptions options, string where)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, options);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            // A damaged or hand-edited file is bad input, not a crash.
+            throw new DataFormatException(path, $"{where}not a valid {typeof(T).Name} ({ex.Message})", ex);
+        }
+    }
 
     private string Combine(string name) => System.IO.Path.Combine(Path, name);
 }

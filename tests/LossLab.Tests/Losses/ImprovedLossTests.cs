@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LossLab.Losses;
 using TorchSharp;
 using static LossLab.Tests.Losses.LossReference;

@@ -1,5 +1,4 @@
 using LossLab.Models;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

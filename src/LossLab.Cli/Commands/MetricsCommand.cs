@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Text.Json;
+using LossLab.Metrics;
+using LossLab.Training;
+
+namespace LossLab.Cli.Commands;
+
+/// <summary><c>losslab metrics</c>: the paper's metrics for predictions or embeddings from any tool.</summary>
+public static class MetricsCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var predictions = new Option<string?>("--predictions") { Description = "CSV with columns label,prediction: prints accuracy, f1_macro, nmi" };
+        var embeddings = new Option<string?>("--embeddings") { Description = "CSV with a label column, then the embedding: prints kmeans_nmi, pair_f1, recall_at_1..8" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the k-means++ initialisation", DefaultValueFactory = _ => 0 };
+        var restarts = new Option<int>("--restarts") { Description = "k-means restarts; the lowest inertia wins", DefaultValueFactory = _ => 3 };
+        var command = new Command("metrics", "Compute classification metrics of predictions, or embedding metrics (k-means NMI, pair F1, Recall@K) of embeddings, from CSV files");
+        foreach (var option in new Option[] { predictions, embeddings, seed, restarts })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse => ErrorHandling.Run(() =>
+        {
+            var predictionsPath = parse.GetValue(predictions);
+            var embeddingsPath = parse.GetValue(embeddings);
+            if ((predictionsPath is null) == (embeddingsPath is null))
+            {
+                throw new ArgumentException("give exactly one of --predictions FILE or --embeddings FILE", "--predictions");
+            }
+
+            var result = predictionsPath is not null
+                ? MetricsFiles.ComputePredictionMetrics(predictionsPath)
+                : MetricsFiles.ComputeEmbeddingMetrics(embeddingsPath!, new EmbeddingMetricOptions { Seed = parse.GetValue(seed), Restarts = parse.GetValue(restarts) });
+            Console.WriteLine(JsonSerializer.Serialize(result, JsonDefaults.Indented));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}
