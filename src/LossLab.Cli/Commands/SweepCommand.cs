@@ -12,7 +12,7 @@ public static class SweepCommand
     {
         var train = new TrainOptionSet();
         var experiment = new ExperimentOptionSet();
-        var grid = new Option<string[]>("--grid") { Description = "An option and its values, KEY=V1,V2,... (repeat for several options; in search mode, in search order)", AllowMultipleArgumentsPerToken = false };
+        var grid = new Option<string[]>("--grid") { Description = "An option and its values, KEY=V1,V2,... (repeat for several options; in search mode, in search order)" };
         var mode = new Option<string?>("--mode") { Description = "grid (default: every combination) or search (the paper's: one option at a time, the earlier ones at their best, the later ones at their first value)" };
         var refine = new Option<string[]>("--refine") { Description = "Search mode: refine an option by bisection inside a range, KEY=LOW:HIGH (e.g. beta=2:16)" };
         var rounds = new Option<int?>("--refine-rounds") { Description = "Bisection rounds per refined option (default 2)" };

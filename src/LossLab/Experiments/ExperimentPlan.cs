@@ -23,7 +23,7 @@ public sealed record ExperimentPlan
     /// <summary>Heading of the report.</summary>
     public string Title { get; init; } = "";
 
-    /// <summary>The paper's experiment this reproduces (<c>E1</c>…<c>E4</c>), or null.</summary>
+    /// <summary>The paper's experiment this reproduces (<c>E1</c>, <c>E2</c>, <c>E3</c>, and E4 in two parts: <c>E4-table1</c>, <c>E4-fig9</c>), or null.</summary>
     public string? Experiment { get; init; }
 
     /// <summary>Reproduction preset (<c>quick</c> or <c>paper</c>), or null.</summary>

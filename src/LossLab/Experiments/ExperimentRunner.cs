@@ -130,6 +130,15 @@ public sealed class ExperimentRunner : IDisposable
                 continue;
             }
 
+            // Another process may have finished or checkpointed the run before the lock was free.
+            status = StatusAt(path);
+            if (status.IsSettled)
+            {
+                skipped.Add(spec.Id);
+                log.WriteLine($"{prefix}: completed by another process, skipped");
+                continue;
+            }
+
             var resume = status.State == RunState.Unfinished;
             if (!resume)
             {

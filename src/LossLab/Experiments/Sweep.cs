@@ -162,6 +162,8 @@ public sealed class Sweep
                             scores[fresh[i]] = step.Step.Candidates[i].Score ?? double.NegativeInfinity;
                         }
 
+                        // A refinement step's winner is the best value of the option so far, not just of its midpoints.
+                        steps[^1] = step.Step with { Chosen = new Dictionary<string, string>(best) { [a.Key] = BestOf(tried, scores) } };
                         return null;
                     }
                 }

@@ -57,7 +57,7 @@ public sealed record SweepSpec
 
             if (axis.HasRange && (Mode != SweepMode.Coordinate || !OptionKeys.IsNumeric(axis.Key)))
             {
-                throw new ArgumentException($"--refine: '{axis.Key}' can be refined only in a --search over numbers", "--refine");
+                throw new ArgumentException($"--refine: '{axis.Key}' can be refined only with --mode search, and only if its values are numbers", "--refine");
             }
         }
 

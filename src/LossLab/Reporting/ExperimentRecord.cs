@@ -57,13 +57,8 @@ public sealed class ExperimentRecord
 
         var plans = new List<(ExperimentPlan Plan, List<string> Dirs)>();
         var runFolders = new List<string>();
-        foreach (var directory in directories.Select(Path.GetFullPath))
+        foreach (var directory in directories.Select(Path.GetFullPath).SelectMany(ExperimentFolders))
         {
-            if (!Directory.Exists(directory))
-            {
-                throw new ArgumentException($"{directory}: no such directory", nameof(directories));
-            }
-
             var plan = ExperimentPlan.Load(directory);
             if (plan is not null)
             {
@@ -144,6 +139,26 @@ public sealed class ExperimentRecord
         RunState.Unfinished => 1,
         _ => 0,
     };
+
+    /// <summary>The directory itself, or, for a folder of experiments (E4's parts), the experiments inside it.</summary>
+    private static IEnumerable<string> ExperimentFolders(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new ArgumentException($"{directory}: no such directory", nameof(directory));
+        }
+
+        if (File.Exists(Path.Combine(directory, ExperimentPlan.FileName)) || File.Exists(Path.Combine(directory, "config.json")))
+        {
+            return [directory];
+        }
+
+        var inside = Directory.EnumerateDirectories(directory)
+            .Where(d => File.Exists(Path.Combine(d, ExperimentPlan.FileName)))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        return inside.Length > 0 ? inside : [directory];
+    }
 
     private static List<string> FindRunFolders(string directory)
     {

@@ -58,6 +58,11 @@ public sealed record Report(string Title, IReadOnlyList<ReportSection> Sections)
                 md.AppendLine($"![{figure.Caption}]({png})").AppendLine();
                 md.AppendLine($"*{figure.Caption}* ([SVG]({svg}))").AppendLine();
             }
+
+            foreach (var table in section.Appendix)
+            {
+                md.AppendLine(table.ToMarkdown());
+            }
         }
 
         return md.ToString();
@@ -100,6 +105,11 @@ public sealed record Report(string Title, IReadOnlyList<ReportSection> Sections)
                 html.AppendLine($"<img alt=\"{Encode(figure.Caption)}\" src=\"data:image/png;base64,{data}\">");
                 html.AppendLine($"<figcaption>{Encode(figure.Caption)}</figcaption>");
                 html.AppendLine("</figure>");
+            }
+
+            foreach (var table in section.Appendix)
+            {
+                html.Append(table.ToHtml());
             }
 
             foreach (var detail in section.Details)

@@ -46,12 +46,30 @@ public static class ReportBuilder
         var table2 = Table2(experiments);
         if (table2 is not null)
         {
-            sections.Add(new ReportSection("Recall@K per architecture and dataset (the paper's Table 2)", [], [table2], [], []));
+            sections.Add(new ReportSection("Recall@K per architecture and dataset (the paper's Table 2)", [], [table2], [], [], []));
         }
 
-        var report = new Report(title ?? (experiments.Count == 1 ? experiments[0].Plan.Title : "LossLab report"), sections);
+        // One experiment: its title heads the report and its section is just the results.
+        if (experiments.Count == 1)
+        {
+            sections[0] = sections[0] with { Title = "Results" };
+        }
+
+        var report = new Report(title ?? ReportTitle(experiments), sections);
         report.Write(outputDirectory);
         return report;
+    }
+
+    private static string ReportTitle(IReadOnlyList<ExperimentRecord> experiments)
+    {
+        if (experiments.Count == 1)
+        {
+            return experiments[0].Plan.Title;
+        }
+
+        // The parts of one reproduction (E4's CIFAR-100 and Fashion-MNIST) share the experiment and preset.
+        var ids = experiments.Select(e => (e.Plan.Experiment?.Split('-')[0], e.Plan.Preset)).Distinct().ToArray();
+        return ids is [{ Item1: { } id, Item2: { } preset }] ? $"{id} ({preset} preset)" : "LossLab report";
     }
 
     private static ReportSection CompareSection(ExperimentRecord experiment, string figureBase)
@@ -119,8 +137,6 @@ public static class ReportBuilder
             tables.Add(tests);
         }
 
-        tables.Add(RunsTable(experiment));
-
         var figures = new List<ReportFigure>();
         var curves = byLoss.Where(g => g.Runs.Length > 0).ToArray();
         if (curves.Length > 0)
@@ -144,7 +160,7 @@ public static class ReportBuilder
                 PlotWriter.SaveBars(figureBase + "-final", "", "loss", "score", bars)));
         }
 
-        return new ReportSection(plan.Title, paragraphs, tables, figures, Details(experiment));
+        return new ReportSection(plan.Title, paragraphs, tables, figures, [RunsTable(experiment)], Details(experiment));
     }
 
     private static ReportTable? PairedTests(ExperimentPlan plan, (string Loss, RunRecord[] Runs)[] byLoss)
@@ -227,7 +243,7 @@ public static class ReportBuilder
                 [
                     step.Title, Describe(candidate.Setting), Optional(candidate.F1), Optional(candidate.Nmi),
                     candidate.Score is { } s ? (double.IsNegativeInfinity(s) ? "diverged" : Number(s, "F4")) : "pending",
-                    chosen ? "best of step" : "",
+                    chosen ? "best so far" : "",
                 ]);
             }
         }
@@ -252,7 +268,6 @@ public static class ReportBuilder
                   plan.Experiment == "E1" ? Describe(PaperFigures.BestSetting) : Dash]]));
         }
 
-        tables.Add(RunsTable(experiment));
         var figures = new List<ReportFigure>();
         var searched = experiment.Runs.Where(r => r.Completed && !IsFinal(r)).ToArray();
         var split = spec.SelectOn == "val" ? "validation" : "test";
@@ -297,7 +312,7 @@ public static class ReportBuilder
             }
         }
 
-        return new ReportSection(plan.Title, paragraphs, tables, figures, Details(experiment));
+        return new ReportSection(plan.Title, paragraphs, tables, figures, [RunsTable(experiment)], Details(experiment));
     }
 
     private static ReportSection RunsSection(ExperimentRecord experiment, string figureBase)
@@ -314,7 +329,7 @@ public static class ReportBuilder
             figures.Add(Lines(figureBase + "-loss", "Training loss per epoch for each run", "training loss", completed.Select(r => MeanCurve(Label(r), [r], m => m.TrainLoss))));
         }
 
-        return new ReportSection(experiment.Plan.Title, [Setting(experiment), Completion(experiment)], [RunsTable(experiment)], figures, Details(experiment));
+        return new ReportSection(experiment.Plan.Title, [Setting(experiment), Completion(experiment)], [], figures, [RunsTable(experiment)], Details(experiment));
     }
 
     private static ReportTable? Table2(IReadOnlyList<ExperimentRecord> experiments)

@@ -38,6 +38,7 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(run);
         var wall = Stopwatch.StartNew();
+
         // With a validation fraction the held-out training images take the place of the test split.
         using var carved = options.ValidationFraction > 0 ? ValidationSplit.Carve(data, options.ValidationFraction) : null;
         data = carved ?? data;

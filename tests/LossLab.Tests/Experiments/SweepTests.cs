@@ -68,6 +68,10 @@ public sealed class SweepTests
         Assert.Equal("6.25", state.Best!["gamma"]);
         Assert.Empty(state.FinalRuns);
 
+        // A refinement step names the best value so far, which need not be one of its own (16 did not beat 4).
+        Assert.Equal("4", state.Steps.Single(s => s.Title.StartsWith("beta range ends", StringComparison.Ordinal)).Chosen!["beta"]);
+        Assert.Equal("4.5", state.Steps.Single(s => s.Title.StartsWith("beta bisection round 2", StringComparison.Ordinal)).Chosen!["beta"]);
+
         // The gamma stage reuses the run beta=4.5, gamma=3 of the beta stage rather than training it again.
         Assert.Contains(state.Steps, s => s.Key == "gamma" && s.Candidates.Any(c => c.Setting["gamma"] == "3"));
         Assert.Equal(state.Known.Count, state.Known.Select(r => r.Id).Distinct().Count());

@@ -70,10 +70,15 @@ public sealed class TensorBoardObserverTests
             position += 12 + length + 4;
 
             long step = 0;
+            var wallTime = double.NaN;
             var values = new List<(string, float)>();
             foreach (var (field, _, payload) in Fields(data))
             {
-                if (field == 2)
+                if (field == 1)
+                {
+                    wallTime = BitConverter.Int64BitsToDouble((long)payload.Varint);
+                }
+                else if (field == 2)
                 {
                     step = (long)payload.Varint;
                 }
@@ -98,6 +103,12 @@ public sealed class TensorBoardObserverTests
                         values.Add((tag!, simple));
                     }
                 }
+            }
+
+            if (values.Count > 0)
+            {
+                // TensorBoard reads wall_time as seconds since 1970.
+                Assert.InRange(wallTime, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 600, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
             }
 
             scalars.AddRange(values.Select(v => (v.Item1, step, v.Item2)));

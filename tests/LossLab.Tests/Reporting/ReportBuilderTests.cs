@@ -146,6 +146,27 @@ public sealed partial class ReportBuilderTests
         Assert.Contains("| ce | 1 |", md, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Should_ReportEveryPartWithOneTable2_When_GivenAFolderOfExperiments()
+    {
+        // Given E4's two parts (CIFAR-100 for Table 1, Fashion-MNIST for Fig. 9) in sub-folders of one folder
+        var root = CliRunner.TempDir("report-e4");
+        SyntheticExperiment.WriteCompare(Path.Combine(root, "table1-cifar100"), ["improved", "triplet"], 2, Finals, "E4-table1", options: SyntheticExperiment.Base with { Dataset = "cifar100" }, preset: "quick");
+        SyntheticExperiment.WriteCompare(Path.Combine(root, "fig9-fashion-mnist"), ["improved", "triplet"], 2, Finals, "E4-fig9", preset: "quick");
+
+        // When the folder is reported
+        ReportBuilder.Build([root], root);
+        var md = File.ReadAllText(Path.Combine(root, Report.MarkdownFileName));
+
+        // Then both parts appear with the paper's figures of each, and Table 2 has a row per dataset
+        Assert.StartsWith("# E4 (quick preset)", md, StringComparison.Ordinal);
+        Assert.Contains("Table 1: final-epoch metrics per loss on CIFAR-100", md, StringComparison.Ordinal);
+        Assert.Contains("0.632 (best)", md, StringComparison.Ordinal);
+        Assert.Contains("cf. the paper's Fig. 9", md, StringComparison.Ordinal);
+        Assert.Contains("| small-cnn | cifar100 |", md, StringComparison.Ordinal);
+        Assert.Contains("| small-cnn | fashion-mnist |", md, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"!\[[^\]]*\]\(([^)]+\.png)\)")]
     private static partial Regex MarkdownImages();
 

@@ -12,9 +12,10 @@ internal static class SyntheticExperiment
     /// A comparison whose final F1 is <paramref name="final"/>(loss, seed) and whose curves rise towards it; NMI is F1 − 0.05.
     /// Runs whose index is not kept by <paramref name="keep"/> are left out (to imitate shards or unfinished experiments).
     /// </summary>
-    public static ExperimentPlan WriteCompare(string dir, string[] losses, int seeds, Func<string, int, double> final, string? experiment = null, Func<int, bool>? keep = null)
+    public static ExperimentPlan WriteCompare(
+        string dir, string[] losses, int seeds, Func<string, int, double> final, string? experiment = null, Func<int, bool>? keep = null, TrainOptions? options = null, string? preset = null)
     {
-        var plan = ExperimentPlan.Compare(Base, losses, seeds) with { Experiment = experiment };
+        var plan = ExperimentPlan.Compare(options ?? Base, losses, seeds) with { Experiment = experiment, Preset = preset };
         plan.Save(dir);
         for (var i = 0; i < plan.Runs.Count; i++)
         {
