@@ -5,11 +5,14 @@
 
 The CSV is written first when missing (10,000 x 128, 10 Gaussian classes). The scikit-learn
 side: numpy.loadtxt, L2-normalise, KMeans(n_clusters=k, n_init=1), NearestNeighbors(n_neighbors=9)
-leave-one-out, then NMI / pair-F1 / Recall@K. Each repeat runs it, then the C# command once (its
-last output line is {"parse_s":…, "compute_s":…}). Warm (default): scikit-learn runs in this
-process after one untimed run, so give the C# command a warm-up too. --cold: every scikit-learn
-run is a fresh process timed after its imports, so give the C# command no warm-up. Medians and
-ratios are printed at the end. Both sides use 2 threads.
+leave-one-out, then NMI / pair-F1 / Recall@K. Each repeat runs it, then the C# command once. The
+C# command's last output line is {"parse_s":…, "compute_s":…}, or the `losslab bench --json`
+report, whose eval_seconds is compute time only (it reads the CSV before timing), e.g.
+"dotnet src/LossLab.Cli/bin/Release/net10.0/LossLab.Cli.dll bench --steps 0 --eval
+--embeddings /tmp/emb10k.csv --repeats 1 --matmul-size 64 --json". Warm (default): scikit-learn
+runs in this process after one untimed run, so give the C# command a warm-up too. --cold: every
+scikit-learn run is a fresh process timed after its imports, so give the C# command no warm-up.
+Medians and ratios are printed at the end. Both sides use 2 threads.
 """
 import argparse
 import json
@@ -80,7 +83,10 @@ def sklearn_cold(path):
 
 def csharp_once(command):
     out = subprocess.run(shlex.split(command), check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    result = json.loads(out.strip().splitlines()[-1])
+    if "eval_seconds" in result:
+        result = {"parse_s": 0.0, "compute_s": result["eval_seconds"]}
+    return result
 
 
 def main():

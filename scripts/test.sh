@@ -13,5 +13,10 @@ dotnet test LossLab.slnx -c Release --no-restore --logger "console;verbosity=nor
 # awk alone: a grep finding no "Failed:" line would end the script under pipefail.
 passed=$(awk '/^[[:space:]]+Passed: [0-9]+/ {s += $2} END {print s + 0}' "$log")
 failed=$(awk '/^[[:space:]]+Failed: [0-9]+/ {s += $2} END {print s + 0}' "$log")
+if [[ $failed -gt 0 ]]; then
+  # Repeat each failure (name, message, top of the stack) at the end, where a truncated CI log still shows it.
+  echo "failed tests:"
+  awk '/^[[:space:]]+Failed [A-Za-z]/ {n = 25} n > 0 {print; n--}' "$log"
+fi
 echo "tests: $passed passed, $failed failed"
 exit "$status"

@@ -16,6 +16,7 @@ public static class BenchCommand
         var loss = new Option<string>("--loss") { Description = "Loss to train with (default ce, as the PyTorch reference)", DefaultValueFactory = _ => "ce" };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per batch (default 128)", DefaultValueFactory = _ => 128 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps per repeat, for the pure step and the pipeline each (default 5; 0 skips training)", DefaultValueFactory = _ => 5 };
+        var noPipeline = new Option<bool>("--no-pipeline") { Description = "Time only the pure step, not the trainer's pipeline" };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps before the first repeat (default 1)", DefaultValueFactory = _ => 1 };
         var repeats = new Option<int>("--repeats") { Description = "Interleaved repeats; medians are reported (default 5)", DefaultValueFactory = _ => 5 };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all cores)" };
@@ -34,7 +35,7 @@ public static class BenchCommand
         var memoryLimit = new Option<int>("--memory-train-limit") { Description = "Training images of the --memory-epochs run (default 1000)", DefaultValueFactory = _ => 1000 };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object on standard output" };
         var command = new Command("bench", "Measure training throughput (pure step and full pipeline), FLOP/s against libtorch's matrix multiply, and the embedding metrics' time");
-        Option[] all = [model, loss, batchSize, steps, warmup, repeats, threads, dataset, dataDir, seed, matmulSize, eval, points, dim, classes, restarts, embeddings, lossTiming, memoryEpochs, memoryLimit, json];
+        Option[] all = [model, loss, batchSize, steps, noPipeline, warmup, repeats, threads, dataset, dataDir, seed, matmulSize, eval, points, dim, classes, restarts, embeddings, lossTiming, memoryEpochs, memoryLimit, json];
         foreach (var option in all)
         {
             command.Options.Add(option);
@@ -48,6 +49,7 @@ public static class BenchCommand
                 Loss = parse.GetValue(loss)!,
                 BatchSize = parse.GetValue(batchSize),
                 Steps = parse.GetValue(steps),
+                Pipeline = !parse.GetValue(noPipeline),
                 WarmupSteps = parse.GetValue(warmup),
                 Repeats = parse.GetValue(repeats),
                 Threads = parse.GetValue(threads),
@@ -115,7 +117,11 @@ public static class BenchCommand
         if (report.TrainImgPerS is { } train)
         {
             Console.WriteLine(F($"  pure step        {train,10:F1} img/s"));
-            Console.WriteLine(F($"  full pipeline    {report.PipelineImgPerS,10:F1} img/s   ratio {report.PipelineOverTrain:F3}   ({report.Dataset})"));
+            if (report.PipelineImgPerS is { } pipeline)
+            {
+                Console.WriteLine(F($"  full pipeline    {pipeline,10:F1} img/s   ratio {report.PipelineOverTrain:F3}   ({report.Dataset})"));
+            }
+
             Console.WriteLine(F($"  forward FLOPs    {report.ForwardFlopsPerImage / 1e6,10:F1} M/image; a step is counted as 3× forward"));
             Console.WriteLine(F($"  achieved         {report.TrainFlopsPerS / 1e9,10:F1} GFLOP/s = {report.TrainOverMatmul:P1} of matmul"));
         }

@@ -15,6 +15,9 @@ public sealed record BenchOptions
     /// <summary>Timed training steps per repeat, for the pure step and for the pipeline each. Default 5; 0 skips training.</summary>
     public int Steps { get; init; } = 5;
 
+    /// <summary>Also time the trainer's full pipeline besides the pure step. Default true.</summary>
+    public bool Pipeline { get; init; } = true;
+
     /// <summary>Untimed steps of each kind before the first repeat (libtorch and oneDNN set themselves up). Default 1.</summary>
     public int WarmupSteps { get; init; } = 1;
 

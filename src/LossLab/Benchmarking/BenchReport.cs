@@ -26,7 +26,7 @@ public sealed record BenchReport
     /// <summary>libtorch intra-op threads.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Whether malloc keeps freed memory for reuse (<see cref="Training.NativeMemory"/>).</summary>
+    /// <summary>Whether malloc keeps freed memory for reuse (<see cref="Training.NativeAllocator"/>).</summary>
     public bool KeepsFreedMemory { get; init; }
 
     /// <summary>Where the pipeline's images came from.</summary>

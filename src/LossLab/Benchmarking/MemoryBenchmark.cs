@@ -1,5 +1,6 @@
 using LossLab.Data;
 using LossLab.Training;
+using TorchSharp;
 
 namespace LossLab.Benchmarking;
 
@@ -25,7 +26,7 @@ public static class MemoryBenchmark
             var observer = new RssObserver(log);
             var summary = new Trainer(options, observer).Run(data, new RunDirectory(directory.FullName), resume: false, CancellationToken.None);
             var rss = observer.Rss;
-            return new MemoryTrace(summary.Epochs, Math.Min(options.TrainLimit ?? data.Train.Count, data.Train.Count), rss, (rss[^1] / rss[1]) - 1);
+            return new MemoryTrace(summary.Epochs, Math.Min(options.TrainLimit ?? data.Train.Count, data.Train.Count), rss, observer.Tensors, observer.Managed, (rss[^1] / rss[1]) - 1);
         }
         finally
         {
@@ -36,6 +37,10 @@ public static class MemoryBenchmark
     private sealed class RssObserver(TextWriter log) : ITrainingObserver
     {
         public List<double> Rss { get; } = [];
+
+        public List<long> Tensors { get; } = [];
+
+        public List<double> Managed { get; } = [];
 
         public void EpochStarted(int epoch, int epochs, int batches)
         {
@@ -48,7 +53,10 @@ public static class MemoryBenchmark
         public void EpochFinished(EpochMetrics metrics, int epochs)
         {
             Rss.Add(MemoryProbe.ResidentMb());
-            log.WriteLine(FormattableString.Invariant($"epoch {metrics.Epoch}/{epochs}: rss {Rss[^1]:F1} MiB, {metrics.TrainImgPerS:F0} img/s, eval {metrics.EvalSeconds:F2} s"));
+            Tensors.Add(torch.Tensor.TotalCount);
+            Managed.Add(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0);
+            log.WriteLine(FormattableString.Invariant(
+                $"epoch {metrics.Epoch}/{epochs}: rss {Rss[^1]:F1} MiB, {Tensors[^1]} live tensors, .NET committed {Managed[^1]:F1} MiB, {metrics.TrainImgPerS:F0} img/s, eval {metrics.EvalSeconds:F2} s"));
         }
 
         public void Info(string message) => log.WriteLine(message);

@@ -4,5 +4,13 @@ namespace LossLab.Benchmarking;
 /// <param name="Epochs">Epochs trained.</param>
 /// <param name="TrainImages">Training images per epoch.</param>
 /// <param name="RssMb">VmRSS in MiB after each epoch (training, evaluation, checkpoint), in order.</param>
+/// <param name="LiveTensors">TorchSharp tensors alive after each epoch: a count that grows means tensors left undisposed.</param>
+/// <param name="ManagedMb">Memory the .NET garbage collector had committed after each epoch, MiB: its part of the RSS.</param>
 /// <param name="GrowthAfterEpoch2">RSS after the last epoch over RSS after epoch 2, minus 1 (0.05 = 5% more).</param>
-public sealed record MemoryTrace(int Epochs, int TrainImages, IReadOnlyList<double> RssMb, double GrowthAfterEpoch2);
+public sealed record MemoryTrace(
+    int Epochs,
+    int TrainImages,
+    IReadOnlyList<double> RssMb,
+    IReadOnlyList<long> LiveTensors,
+    IReadOnlyList<double> ManagedMb,
+    double GrowthAfterEpoch2);

@@ -26,7 +26,7 @@ public static class ThroughputBenchmark
         ArgumentNullException.ThrowIfNull(log);
         options.Validate();
         var threads = DeviceSelector.ApplyThreads(options.Threads);
-        var keepsFreedMemory = NativeMemory.KeepFreedMemory();
+        var keepsFreedMemory = NativeAllocator.KeepFreedMemory();
         var runs = new Dictionary<string, List<double>>
         {
             ["matmul_flops_per_s"] = [],
@@ -45,7 +45,10 @@ public static class ThroughputBenchmark
         if (training is not null && options.WarmupSteps > 0)
         {
             training.Pure(options.WarmupSteps);
-            training.Pipeline(options.WarmupSteps);
+            if (options.Pipeline)
+            {
+                training.Pipeline(options.WarmupSteps);
+            }
         }
 
         for (var r = 0; r < options.Repeats; r++)
@@ -58,7 +61,10 @@ public static class ThroughputBenchmark
             if (training is not null)
             {
                 steps.Add(() => runs["train_img_per_s"].Add(training.Pure(options.Steps)));
-                steps.Add(() => runs["pipeline_img_per_s"].Add(training.Pipeline(options.Steps)));
+                if (options.Pipeline)
+                {
+                    steps.Add(() => runs["pipeline_img_per_s"].Add(training.Pipeline(options.Steps)));
+                }
             }
 
             if (evaluation is not null)

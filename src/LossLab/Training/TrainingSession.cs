@@ -33,7 +33,7 @@ internal sealed class TrainingSession : IDisposable
         this.options = options;
         this.data = data;
         this.observer = observer;
-        NativeMemory.KeepFreedMemory();
+        NativeAllocator.KeepFreedMemory();
         Threads = DeviceSelector.ApplyThreads(options.Threads);
         Device = DeviceSelector.Resolve(options.Device);
         torch.manual_seed(options.Seed);

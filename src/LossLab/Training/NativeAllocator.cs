@@ -10,7 +10,7 @@ namespace LossLab.Training;
 /// a high trim threshold, the heap grows to the peak a step needs once and is reused from then on.
 /// Setting the environment variable <c>LOSSLAB_KEEP_FREED_MEMORY=0</c> leaves malloc as it is (to measure the difference).
 /// </summary>
-public static class NativeMemory
+public static class NativeAllocator
 {
     // mallopt parameters (malloc.h).
     private const int TrimThreshold = -1;
