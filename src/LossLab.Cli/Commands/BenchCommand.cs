@@ -30,7 +30,7 @@ public static class BenchCommand
         var classes = new Option<int>("--classes") { Description = "Classes (k-means clusters) for --eval (default 10)", DefaultValueFactory = _ => 10 };
         var restarts = new Option<int?>("--restarts") { Description = "k-means restarts for --eval (default: the evaluation's 3)" };
         var embeddings = new Option<string?>("--embeddings") { Description = "Time --eval on this embeddings CSV (label, values...) instead of synthetic clusters" };
-        var lossTiming = new Option<bool>("--loss-timing") { Description = "Also time the improved loss against cross-entropy, forward + backward on 256×100 logits" };
+        var lossTiming = new Option<bool>("--loss-timing") { Description = "Also time the losses against cross-entropy, forward + backward: improved on 256×100 logits, the metric losses on 256×128 embeddings" };
         var memoryEpochs = new Option<int>("--memory-epochs") { Description = "Also train this many epochs of a small run (see --memory-train-limit) and report the resident memory after each (0: off)" };
         var memoryLimit = new Option<int>("--memory-train-limit") { Description = "Training images of the --memory-epochs run (default 1000)", DefaultValueFactory = _ => 1000 };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object on standard output" };
@@ -74,7 +74,11 @@ public static class BenchCommand
             var report = ThroughputBenchmark.Run(options, log);
             if (parse.GetValue(lossTiming))
             {
-                report = report with { LossTiming = LossBenchmark.Run(repeats: 3 * options.Repeats, seed: options.Seed) };
+                report = report with
+                {
+                    LossTiming = LossBenchmark.Run(repeats: 3 * options.Repeats, seed: options.Seed),
+                    EmbeddingLossTiming = EmbeddingLossBenchmark.Run(repeats: 3 * options.Repeats, seed: options.Seed),
+                };
             }
 
             if (epochs > 0)
@@ -135,6 +139,15 @@ public static class BenchCommand
         if (report.LossTiming is { } loss)
         {
             Console.WriteLine(F($"  loss fwd+bwd {loss.Rows}×{loss.Classes}: improved {loss.ImprovedMicroseconds:F1} µs, ce {loss.CeMicroseconds:F1} µs, native ce {loss.NativeCeMicroseconds:F1} µs, improved/ce {loss.ImprovedOverCe:F2}"));
+        }
+
+        if (report.EmbeddingLossTiming is { } metric)
+        {
+            Console.WriteLine(F($"  loss fwd+bwd on {metric.Rows}×{metric.Dim} embeddings ({metric.Classes} classes × {metric.Rows / metric.Classes}), against head + ce {metric.CeMicroseconds:F1} µs:"));
+            foreach (var (name, micros) in metric.Microseconds)
+            {
+                Console.WriteLine(F($"    {name,-20} {micros,8:F1} µs   {metric.OverCe[name],5:F2}× ce"));
+            }
         }
 
         if (report.Memory is { } memory)

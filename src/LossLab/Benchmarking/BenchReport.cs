@@ -65,6 +65,9 @@ public sealed record BenchReport
     /// <summary>The improved loss against cross-entropy, when asked for.</summary>
     public LossTiming? LossTiming { get; init; }
 
+    /// <summary>The metric losses against cross-entropy on the same embeddings, when asked for.</summary>
+    public EmbeddingLossTiming? EmbeddingLossTiming { get; init; }
+
     /// <summary>Resident memory after each epoch of a small training run, when asked for.</summary>
     public MemoryTrace? Memory { get; init; }
 
