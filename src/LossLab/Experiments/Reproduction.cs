@@ -47,8 +47,8 @@ public static class Reproduction
         ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1, "--seeds");
         return id switch
         {
-            "E1" => [new("", Search(Options(settings, quick, "cifar10", "googlenet", Quick(3000, 1000, 2, embedding: false)), settings, quick))],
-            "E2" => [new("", Compare(Options(settings, quick, "cifar10", "googlenet", Quick(2000, 1000, 2, embedding: true)), seeds, "E2", "Figs. 6–7: loss comparison"))],
+            "E1" => [new("", Search(Options(settings, quick, "cifar10", "googlenet", Quick(10000, 2000, 3, embedding: false)), settings, quick))],
+            "E2" => [new("", Compare(Options(settings, quick, "cifar10", "googlenet", Quick(10000, 2000, 3, embedding: true)), seeds, "E2", "Figs. 6–7: loss comparison"))],
             "E3" => [new("", Compare(Options(settings, quick, "cifar10", "resnet50", Quick(500, 300, 2, embedding: true, model: "resnet18")), seeds, "E3", "Fig. 8: loss comparison with ResNet"))],
             _ =>
             [

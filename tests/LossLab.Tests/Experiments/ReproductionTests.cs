@@ -22,7 +22,7 @@ public sealed class ReproductionTests
         Assert.Equal(21, e2.Runs.Count);
         Assert.Equal(ExperimentPlan.PaperLosses, e2.Losses);
         Assert.Equal(("E2", "quick"), (e2.Experiment, e2.Preset));
-        Assert.All(e2.Runs, r => Assert.Equal(("small-cnn", "fashion-mnist", 2, 2000, 1000, 2), (r.Options.Model, r.Options.Dataset, r.Options.Epochs, r.Options.TrainLimit, r.Options.TestLimit, r.Options.Threads)));
+        Assert.All(e2.Runs, r => Assert.Equal(("small-cnn", "fashion-mnist", 3, 10000, 2000, 2), (r.Options.Model, r.Options.Dataset, r.Options.Epochs, r.Options.TrainLimit, r.Options.TestLimit, r.Options.Threads)));
         Assert.Equal(["table1-cifar100", "fig9-fashion-mnist"], e4.Select(p => p.Folder));
         Assert.Equal("cifar100", e4[0].Plan.Base.Dataset);
         Assert.Equal("E4-fig9", e4[1].Plan.Experiment);
