@@ -128,6 +128,16 @@ public static class LossFunctions
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
         ArgumentOutOfRangeException.ThrowIfNegative(margin);
+        if (!Enum.IsDefined(mining))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mining), mining, "unknown triplet mining");
+        }
+
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.Triplet(embeddings, labels, margin, mining, generator, reduction);
+        }
+
         using var scope = NewDisposeScope();
         Tensor distances;
         using (torch.no_grad())
@@ -184,6 +194,14 @@ public static class LossFunctions
         Generator? generator = null, Reduction reduction = Reduction.Mean)
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
+        CheckClassBeta(classBeta);
+        ArgumentOutOfRangeException.ThrowIfNegative(alpha);
+        var cutoff = distanceCutoff ? DistanceWeightedSampler.DefaultCutoff : (double?)null;
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.Margin(embeddings, labels, classBeta, alpha, cutoff, generator, reduction);
+        }
+
         using var scope = NewDisposeScope();
         Tensor distances;
         using (torch.no_grad())
@@ -192,7 +210,7 @@ public static class LossFunctions
         }
 
         using var triplets = DistanceWeightedSampler.Mine(
-            distances, labels, (int)embeddings.shape[1], distanceCutoff ? DistanceWeightedSampler.DefaultCutoff : null, generator);
+            distances, labels, (int)embeddings.shape[1], cutoff, generator);
         return MarginFromIndices(embeddings, labels, classBeta, triplets.Anchors, triplets.Positives, triplets.Negatives, alpha, reduction)
             .MoveToOuterDisposeScope();
     }
@@ -211,12 +229,7 @@ public static class LossFunctions
         double alpha = 0.2, Reduction reduction = Reduction.Mean)
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
-        ArgumentNullException.ThrowIfNull(classBeta);
-        if (classBeta.dim() != 1)
-        {
-            throw new ArgumentException($"classBeta must be 1-D (C), got {classBeta.dim()}-D", nameof(classBeta));
-        }
-
+        CheckClassBeta(classBeta);
         LossChecks.Indices((anchors, nameof(anchors)), (positives, nameof(positives)), (negatives, nameof(negatives)));
         ArgumentOutOfRangeException.ThrowIfNegative(alpha);
         using var scope = NewDisposeScope();
@@ -256,6 +269,11 @@ public static class LossFunctions
                 $"proxies must be (C ≥ 2, {embeddings.shape[1]}), got ({string.Join(", ", proxies.shape)})", nameof(proxies));
         }
 
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.ProxyNca(embeddings, labels, proxies, reduction);
+        }
+
         using var scope = NewDisposeScope();
         var x = nn.functional.normalize(embeddings, dim: 1) * ProxyNcaScale;
         var p = nn.functional.normalize(proxies, dim: 1).to(x.dtype) * ProxyNcaScale;
@@ -281,13 +299,18 @@ public static class LossFunctions
         Tensor embeddings, Tensor labels, double l2Weight = 0.005, Generator? generator = null, Reduction reduction = Reduction.Mean)
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
+        ArgumentOutOfRangeException.ThrowIfNegative(l2Weight);
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.NPair(embeddings, labels, l2Weight, generator, reduction);
+        }
+
         using var scope = NewDisposeScope();
         Tensor anchors, positives;
         using (torch.no_grad())
         {
-            var (positiveMask, negativeMask) = MiningMasks.ClassMasks(labels);
-            var (choice, hasPositive) = MiningMasks.RandomChoice(positiveMask, generator);
-            var hasNegative = negativeMask.sum(1).gt(0);
+            var (choice, hasPositive) = MiningMasks.RandomPositive(labels, generator);
+            var hasNegative = MiningMasks.OtherClass(labels, embeddings.dtype).sum(1).gt(0);
             anchors = hasPositive.logical_and_(hasNegative).nonzero().squeeze(1);
             positives = choice.index_select(0, anchors);
         }
@@ -331,6 +354,11 @@ public static class LossFunctions
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
         ArgumentOutOfRangeException.ThrowIfNegative(margin);
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.Contrastive(embeddings, labels, margin, reduction);
+        }
+
         using var scope = NewDisposeScope();
         var n = embeddings.shape[0];
         var x = nn.functional.normalize(embeddings, dim: 1);
@@ -343,5 +371,14 @@ public static class LossFunctions
         // Arithmetic instead of where(): y·d² + (1 − y)·hinge².
         var perPair = torch.addcmul(squared * same, hinge * hinge, 1 - same, 1);
         return Reduce(perPair, reduction).MoveToOuterDisposeScope();
+    }
+
+    private static void CheckClassBeta(Tensor classBeta)
+    {
+        ArgumentNullException.ThrowIfNull(classBeta);
+        if (classBeta.dim() != 1)
+        {
+            throw new ArgumentException($"classBeta must be 1-D (C), got {classBeta.dim()}-D", nameof(classBeta));
+        }
     }
 }
