@@ -130,7 +130,7 @@ internal static class FusedMetricLosses
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         var e = embeddings.detach();
-        var (positives, hasPositive) = MiningMasks.RandomPositive(labels, generator);
+        var (positives, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), generator);
         var other = MiningMasks.OtherClass(labels, e.dtype);
         var v = hasPositive.logical_and_(other.sum(1).gt(0)).to(e.dtype).unsqueeze(1);
         var s = e.mm(e.t());

@@ -64,7 +64,7 @@ public static class DistanceWeightedSampler
     {
         using var scope = NewDisposeScope();
         var weights = Weights(squaredDistances, otherClass, dimension, cutoff);
-        var (positives, hasPositive) = MiningMasks.RandomPositive(labels, generator);
+        var (positives, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), generator);
         var negatives = MiningMasks.WeightedChoice(weights, generator);
         var valid = hasPositive.logical_and_(weights.sum(1).gt(0));
         return (positives.MoveToOuterDisposeScope(), negatives.MoveToOuterDisposeScope(), valid.MoveToOuterDisposeScope());

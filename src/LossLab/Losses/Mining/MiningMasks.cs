@@ -28,36 +28,33 @@ internal static class MiningMasks
     }
 
     /// <summary>Per row, a uniformly random other sample of the row's class.</summary>
-    /// <param name="labels">(N) int64 labels.</param>
+    /// <param name="blocks">The batch's class blocks.</param>
     /// <param name="generator">Seeded CPU generator, or null for the default generator of the labels' device.</param>
     /// <returns>(N) int64 rows, arbitrary where the class has a single sample, and (N) bool: whether it has more.</returns>
-    public static (Tensor Choice, Tensor Valid) RandomPositive(Tensor labels, Generator? generator)
+    public static (Tensor Choice, Tensor Valid) RandomPositive(ClassBlocks blocks, Generator? generator)
     {
         using var scope = NewDisposeScope();
-        var (order, start, count, rank) = Blocks(labels);
-        var n = labels.shape[0];
+        var n = blocks.Order.shape[0];
         // The k-th (k uniform in [0, count − 1)) of the class block in sorted order, stepping over the row itself.
-        var others = count - 1;
-        var k = torch.minimum((Uniform([n], labels.device, generator) * others).floor_().to(ScalarType.Int64), others - 1).clamp_min_(0);
-        var position = start + k;
-        position.add_(position.ge(rank)).clamp_max_(n - 1);
-        return (order.index_select(0, position).MoveToOuterDisposeScope(), others.gt(0).MoveToOuterDisposeScope());
+        var others = blocks.Count - 1;
+        var position = Below(others, generator).add_(blocks.Start);
+        position.add_(position.ge(blocks.Rank)).clamp_max_(n - 1);
+        return (blocks.Order.index_select(0, position).MoveToOuterDisposeScope(), others.gt(0).MoveToOuterDisposeScope());
     }
 
     /// <summary>Per row, a uniformly random sample of another class.</summary>
-    /// <param name="labels">(N) int64 labels.</param>
+    /// <param name="blocks">The batch's class blocks.</param>
     /// <param name="generator">Seeded CPU generator, or null for the default generator of the labels' device.</param>
     /// <returns>(N) int64 rows, arbitrary where every sample has the row's class, and (N) bool: whether one has not.</returns>
-    public static (Tensor Choice, Tensor Valid) RandomOther(Tensor labels, Generator? generator)
+    public static (Tensor Choice, Tensor Valid) RandomOther(ClassBlocks blocks, Generator? generator)
     {
         using var scope = NewDisposeScope();
-        var (order, start, count, _) = Blocks(labels);
-        var n = labels.shape[0];
+        var n = blocks.Order.shape[0];
         // The k-th (k uniform in [0, N − count)) sample outside the class block in sorted order.
-        var others = n - count;
-        var k = torch.minimum((Uniform([n], labels.device, generator) * others).floor_().to(ScalarType.Int64), others - 1).clamp_min_(0);
-        var position = k.addcmul_(count, k.ge(start).to(ScalarType.Int64), 1).clamp_max_(n - 1);
-        return (order.index_select(0, position).MoveToOuterDisposeScope(), others.gt(0).MoveToOuterDisposeScope());
+        var others = n - blocks.Count;
+        var k = Below(others, generator);
+        var position = k.addcmul_(blocks.Count, k.ge(blocks.Start), 1).clamp_max_(n - 1);
+        return (blocks.Order.index_select(0, position).MoveToOuterDisposeScope(), others.gt(0).MoveToOuterDisposeScope());
     }
 
     /// <summary>Per row, a uniformly random column where <paramref name="mask"/> is 1.</summary>
@@ -72,7 +69,8 @@ internal static class MiningMasks
         // The k-th marked entry (k uniform in [0, count)) is the first column whose running count exceeds k.
         var cumulative = mask.cumsum(1, ScalarType.Int32);
         var count = cumulative.narrow(1, m - 1, 1);
-        var k = torch.minimum((Uniform([n, 1], mask.device, generator) * count).floor_().to(ScalarType.Int32), count - 1);
+        // u < 1 in float32 makes u·count round below count, so truncation gives k < count without a clamp.
+        var k = (Uniform([n, 1], mask.device, generator) * count).to(ScalarType.Int32);
         var choice = torch.searchsorted(cumulative, k.contiguous(), right: true).squeeze(1).clamp_max_(m - 1);
         return (choice.MoveToOuterDisposeScope(), count.squeeze(1).gt(0).MoveToOuterDisposeScope());
     }
@@ -88,10 +86,12 @@ internal static class MiningMasks
         var m = weights.shape[1];
         var cumulative = weights.cumsum(1);
         var total = cumulative.narrow(1, m - 1, 1);
-        // Column j is drawn when cdf_{j-1} ≤ t < cdf_j, so a zero weight (cdf_j = cdf_{j-1}) never is. Keeping
-        // t strictly below the total stops rounding of u·total from running past the last positive weight.
-        var threshold = torch.minimum(Uniform([n, 1], weights.device, generator).to(weights.dtype) * total, total.nextafter(torch.zeros_like(total)));
-        return torch.searchsorted(cumulative, threshold.contiguous(), right: true).squeeze(1).clamp_max_(m - 1).MoveToOuterDisposeScope();
+        // Column j is drawn when cdf_{j-1} ≤ t < cdf_j, so a zero weight (cdf_j = cdf_{j-1}) never is. A float32
+        // u < 1 is at most 1 − 2⁻²⁴, so u·total rounds strictly below the total (in float32 and float64) and t never
+        // runs past the last positive weight.
+        var u = Uniform([n, 1], weights.device, generator);
+        var threshold = (u.dtype == weights.dtype ? u : u.to(weights.dtype)).mul_(total);
+        return torch.searchsorted(cumulative, threshold, right: true).squeeze(1).clamp_max_(m - 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Uniform [0, 1) float32 noise of <paramref name="shape"/> on <paramref name="device"/>, drawn from <paramref name="generator"/> when given.</summary>
@@ -102,9 +102,17 @@ internal static class MiningMasks
             return torch.rand(shape, device: device);
         }
 
-        // The generator lives on its own device (normally the CPU); draw there, then move.
-        using var drawn = torch.rand(shape, device: generator.device, generator: generator);
-        return drawn.to(device, copy: true);
+        // The generator lives on its own device (normally the CPU); draw there, then move if needed.
+        var drawn = torch.rand(shape, device: generator.device, generator: generator);
+        if (drawn.device == device)
+        {
+            return drawn;
+        }
+
+        using (drawn)
+        {
+            return drawn.to(device, copy: true);
+        }
     }
 
     /// <summary>Keeps the rows of a per-row choice where <paramref name="valid"/> holds.</summary>
@@ -116,17 +124,11 @@ internal static class MiningMasks
             .MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// The batch sorted by label: the sorting permutation, each row's class block (start, size) in it and the row's
-    /// own position in it, all (N) int64.
-    /// </summary>
-    private static (Tensor Order, Tensor Start, Tensor Count, Tensor Rank) Blocks(Tensor labels)
+    /// <summary>A uniform integer in [0, bound) per entry of the int64 <paramref name="bound"/> (0 where bound is 0).</summary>
+    private static Tensor Below(Tensor bound, Generator? generator)
     {
-        using var scope = NewDisposeScope();
-        var (sorted, order) = labels.sort(stable: true);
-        var start = torch.searchsorted(sorted, labels);
-        var count = torch.searchsorted(sorted, labels, right: true) - start;
-        var rank = torch.empty_like(order).scatter_(0, order, torch.arange(labels.shape[0], device: labels.device));
-        return (order.MoveToOuterDisposeScope(), start.MoveToOuterDisposeScope(), count.MoveToOuterDisposeScope(), rank.MoveToOuterDisposeScope());
+        // u < 1 in float32 makes u·bound round below bound, and truncation is the floor of a non-negative number.
+        using var u = Uniform(bound.shape, bound.device, generator);
+        return u.mul_(bound).to(ScalarType.Int64);
     }
 }

@@ -32,14 +32,15 @@ public static class SemiHardMiner
         Tensor distances, Tensor labels, Tensor otherClass, double margin, Generator? generator)
     {
         using var scope = NewDisposeScope();
-        var (positives, hasPositive) = MiningMasks.RandomPositive(labels, generator);
+        var blocks = ClassBlocks.Of(labels);
+        var (positives, hasPositive) = MiningMasks.RandomPositive(blocks, generator);
         var t = distances - distances.gather(1, positives.unsqueeze(1));
         // t·(margin − t) > 0 exactly when d_ap < d < d_ap + margin; the other-class mask zeroes the anchor's class.
         var rest = margin - t;
         var window = t.mul_(rest).mul_(otherClass).relu_().sign_();
         var (semiHard, hasSemiHard) = MiningMasks.RandomChoice(window, generator);
         // Rows without a semi-hard negative fall back to any negative.
-        var (anyNegative, hasNegative) = MiningMasks.RandomOther(labels, generator);
+        var (anyNegative, hasNegative) = MiningMasks.RandomOther(blocks, generator);
         var negatives = torch.where(hasSemiHard, semiHard, anyNegative);
         return (positives.MoveToOuterDisposeScope(), negatives.MoveToOuterDisposeScope(), hasPositive.logical_and_(hasNegative).MoveToOuterDisposeScope());
     }
