@@ -77,10 +77,7 @@ internal static class FusedMetricLosses
 
         // w = 2·scale on active triplets: the anchor moves by w·(x_n − x_p), the positive by −w·x_a, the negative by w·x_a.
         var w = perRow.sign_().mul_(scale).mul_(2);
-        var g = (x.index_select(0, negatives) - x.index_select(0, positives)).mul_(w);
-        var wx = x * w;
-        g.index_add_(0, positives, wx, -1);
-        g.index_add_(0, negatives, wx, 1);
+        var g = ScatterPairs(x, positives, negatives, w.neg(), w);
         return (loss.MoveToOuterDisposeScope(), [NormalizeBackward(g, x, norm).MoveToOuterDisposeScope()]);
     }
 
@@ -115,9 +112,7 @@ internal static class FusedMetricLosses
         // d(d)/d(d²) = 1/(2d), and d² moves x_i by −2·x_j: the anchor moves by −(a/d_ap)·x_p + (b/d_an)·x_n.
         var wp = a.div_(dap).neg_();
         var wn = b.div_(dan);
-        var g = torch.addcmul(x.index_select(0, positives) * wp, x.index_select(0, negatives), wn, 1);
-        g.index_add_(0, positives, x * wp, 1);
-        g.index_add_(0, negatives, x * wn, 1);
+        var g = ScatterPairs(x, positives, negatives, wp, wn);
         return (loss.MoveToOuterDisposeScope(), [
             NormalizeBackward(g, x, norm).MoveToOuterDisposeScope(),
             betaGradient.to(classBeta.dtype).MoveToOuterDisposeScope(),
@@ -237,6 +232,25 @@ internal static class FusedMetricLosses
     /// <summary>1 / max(count of valid rows, 1) for a mean (the mean of no rows is 0), 1 for a sum, as a scalar tensor.</summary>
     private static Tensor Scale(Tensor valid, Reduction reduction) =>
         reduction == Reduction.Mean ? valid.sum().clamp_min_(1).reciprocal_() : torch.ones(1, dtype: valid.dtype, device: valid.device).squeeze();
+
+    /// <summary>
+    /// The gradient with respect to x of Σ_i wp_i·x_i·x_{p_i} + wn_i·x_i·x_{n_i}: row i gets wp_i·x_{p_i} + wn_i·x_{n_i},
+    /// and rows p_i and n_i get wp_i·x_i and wn_i·x_i, accumulated with one index_add over both index sets.
+    /// </summary>
+    /// <param name="x">(N, D) rows.</param>
+    /// <param name="positives">(N) int64 positive of each row.</param>
+    /// <param name="negatives">(N) int64 negative of each row.</param>
+    /// <param name="wp">(N, 1) weights of the positive products.</param>
+    /// <param name="wn">(N, 1) weights of the negative products.</param>
+    private static Tensor ScatterPairs(Tensor x, Tensor positives, Tensor negatives, Tensor wp, Tensor wn)
+    {
+        var n = x.shape[0];
+        var pairs = torch.cat([positives, negatives]);
+        var weights = torch.cat([wp, wn]);
+        var partners = x.index_select(0, pairs).mul_(weights);
+        var g = partners.narrow(0, 0, n).add_(partners.narrow(0, n, n));
+        return g.index_add_(0, pairs, x.repeat(2, 1).mul_(weights), 1);
+    }
 
     /// <summary>x = e / max(‖e‖, 1e-12) per row, as <c>nn.functional.normalize</c>, and the (N, 1) denominators.</summary>
     private static (Tensor X, Tensor Norm) Normalize(Tensor e)
