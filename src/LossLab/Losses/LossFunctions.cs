@@ -7,7 +7,9 @@ namespace LossLab.Losses;
 /// <summary>
 /// Functional forms of every LossLab loss (SPEC §1–2). Each computes one value per sample (or per triplet or pair)
 /// and then applies <see cref="Reduce"/>. Metric losses take unnormalised (N, D) embeddings and normalise them
-/// where their definition says so.
+/// where their definition says so. Reduced by mean or sum, the metric losses with their mining run as one autograd
+/// node with an analytic gradient (<see cref="FusedMetricLosses"/>); the per-sample values and the losses on given
+/// indices are composed of autograd ops.
 /// </summary>
 public static class LossFunctions
 {
