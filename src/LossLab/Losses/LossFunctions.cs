@@ -7,7 +7,9 @@ namespace LossLab.Losses;
 /// <summary>
 /// Functional forms of every LossLab loss (SPEC §1–2). Each computes one value per sample (or per triplet or pair)
 /// and then applies <see cref="Reduce"/>. Metric losses take unnormalised (N, D) embeddings and normalise them
-/// where their definition says so.
+/// where their definition says so. Reduced by mean or sum, the metric losses with their mining run as one autograd
+/// node with an analytic gradient (<see cref="FusedMetricLosses"/>); the per-sample values and the losses on given
+/// indices are composed of autograd ops.
 /// </summary>
 public static class LossFunctions
 {
@@ -128,6 +130,16 @@ public static class LossFunctions
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
         ArgumentOutOfRangeException.ThrowIfNegative(margin);
+        if (!Enum.IsDefined(mining))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mining), mining, "unknown triplet mining");
+        }
+
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.Triplet(embeddings, labels, margin, mining, generator, reduction);
+        }
+
         using var scope = NewDisposeScope();
         Tensor distances;
         using (torch.no_grad())
@@ -184,6 +196,14 @@ public static class LossFunctions
         Generator? generator = null, Reduction reduction = Reduction.Mean)
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
+        CheckClassBeta(classBeta);
+        ArgumentOutOfRangeException.ThrowIfNegative(alpha);
+        var cutoff = distanceCutoff ? DistanceWeightedSampler.DefaultCutoff : (double?)null;
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.Margin(embeddings, labels, classBeta, alpha, cutoff, generator, reduction);
+        }
+
         using var scope = NewDisposeScope();
         Tensor distances;
         using (torch.no_grad())
@@ -192,7 +212,7 @@ public static class LossFunctions
         }
 
         using var triplets = DistanceWeightedSampler.Mine(
-            distances, labels, (int)embeddings.shape[1], distanceCutoff ? DistanceWeightedSampler.DefaultCutoff : null, generator);
+            distances, labels, (int)embeddings.shape[1], cutoff, generator);
         return MarginFromIndices(embeddings, labels, classBeta, triplets.Anchors, triplets.Positives, triplets.Negatives, alpha, reduction)
             .MoveToOuterDisposeScope();
     }
@@ -211,12 +231,7 @@ public static class LossFunctions
         double alpha = 0.2, Reduction reduction = Reduction.Mean)
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
-        ArgumentNullException.ThrowIfNull(classBeta);
-        if (classBeta.dim() != 1)
-        {
-            throw new ArgumentException($"classBeta must be 1-D (C), got {classBeta.dim()}-D", nameof(classBeta));
-        }
-
+        CheckClassBeta(classBeta);
         LossChecks.Indices((anchors, nameof(anchors)), (positives, nameof(positives)), (negatives, nameof(negatives)));
         ArgumentOutOfRangeException.ThrowIfNegative(alpha);
         using var scope = NewDisposeScope();
@@ -256,6 +271,11 @@ public static class LossFunctions
                 $"proxies must be (C ≥ 2, {embeddings.shape[1]}), got ({string.Join(", ", proxies.shape)})", nameof(proxies));
         }
 
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.ProxyNca(embeddings, labels, proxies, reduction);
+        }
+
         using var scope = NewDisposeScope();
         var x = nn.functional.normalize(embeddings, dim: 1) * ProxyNcaScale;
         var p = nn.functional.normalize(proxies, dim: 1).to(x.dtype) * ProxyNcaScale;
@@ -281,13 +301,18 @@ public static class LossFunctions
         Tensor embeddings, Tensor labels, double l2Weight = 0.005, Generator? generator = null, Reduction reduction = Reduction.Mean)
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
+        ArgumentOutOfRangeException.ThrowIfNegative(l2Weight);
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.NPair(embeddings, labels, l2Weight, generator, reduction);
+        }
+
         using var scope = NewDisposeScope();
         Tensor anchors, positives;
         using (torch.no_grad())
         {
-            var (positiveMask, negativeMask) = MiningMasks.ClassMasks(labels);
-            var (choice, hasPositive) = MiningMasks.RandomChoice(positiveMask, generator);
-            var hasNegative = negativeMask.sum(1).gt(0);
+            var (choice, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), generator);
+            var hasNegative = MiningMasks.OtherClass(labels, embeddings.dtype).sum(1).gt(0);
             anchors = hasPositive.logical_and_(hasNegative).nonzero().squeeze(1);
             positives = choice.index_select(0, anchors);
         }
@@ -331,6 +356,11 @@ public static class LossFunctions
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
         ArgumentOutOfRangeException.ThrowIfNegative(margin);
+        if (reduction != Reduction.None)
+        {
+            return FusedMetricLosses.Contrastive(embeddings, labels, margin, reduction);
+        }
+
         using var scope = NewDisposeScope();
         var n = embeddings.shape[0];
         var x = nn.functional.normalize(embeddings, dim: 1);
@@ -343,5 +373,14 @@ public static class LossFunctions
         // Arithmetic instead of where(): y·d² + (1 − y)·hinge².
         var perPair = torch.addcmul(squared * same, hinge * hinge, 1 - same, 1);
         return Reduce(perPair, reduction).MoveToOuterDisposeScope();
+    }
+
+    private static void CheckClassBeta(Tensor classBeta)
+    {
+        ArgumentNullException.ThrowIfNull(classBeta);
+        if (classBeta.dim() != 1)
+        {
+            throw new ArgumentException($"classBeta must be 1-D (C), got {classBeta.dim()}-D", nameof(classBeta));
+        }
     }
 }

@@ -19,15 +19,23 @@ public static class BatchHardMiner
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         var d = distances.detach();
-        var same = MiningMasks.SameClass(labels).to(d.dtype);
-        var positive = same.clone();
-        positive.diagonal().zero_();
-        // Non-positives score −1 (below every distance), same-class entries +Excluded (above every distance).
-        var (_, positives) = torch.addcmul(positive - 1, d, positive, 1).max(1);
-        var (_, negatives) = d.add(same, MiningMasks.Excluded).min(1);
-        var n = labels.shape[0];
+        var (positives, negatives, valid) = MineRows(d, MiningMasks.OtherClass(labels, d.dtype));
+        return MiningMasks.Select(valid, positives, negatives).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances and their (N, N) other-class mask.</summary>
+    internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(Tensor distances, Tensor otherClass)
+    {
+        using var scope = NewDisposeScope();
+        var same = 1 - otherClass;
+        // Other classes score −1 (below every distance), the row itself too; same-class entries +Excluded for the minimum.
+        var score = torch.addcmul(otherClass.neg(), distances, same, 1);
+        score.diagonal().fill_(-1);
+        var (_, positives) = score.max(1);
+        var (_, negatives) = distances.add(same, MiningMasks.Excluded).min(1);
+        var n = distances.shape[0];
         var counts = same.sum(1);
         var valid = counts.gt(1).logical_and_(counts.lt(n));
-        return MiningMasks.Select(valid, positives, negatives).MoveToOuterDisposeScope();
+        return (positives.MoveToOuterDisposeScope(), negatives.MoveToOuterDisposeScope(), valid.MoveToOuterDisposeScope());
     }
 }

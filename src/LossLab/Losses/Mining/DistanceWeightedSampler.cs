@@ -17,7 +17,8 @@ public static class DistanceWeightedSampler
     /// <summary>The optional upper cutoff (1.4): negatives at d ≥ 1.4 get weight zero.</summary>
     public const double DefaultCutoff = 1.4;
 
-    private const double MinLogWeight = -80.0;
+    // Relative weights below e^-80 are raised to it (in base 2 for exp2).
+    private static readonly double MinLog2Weight = -80.0 / Math.Log(2.0);
 
     // Keeps log(1 − d²/4) finite for d ≥ 2, which rounding can produce on the unit sphere.
     private const double MinSphereTerm = 1e-8;
@@ -31,10 +32,13 @@ public static class DistanceWeightedSampler
     /// all-zero rows for anchors without a candidate.</returns>
     public static Tensor Probabilities(Tensor distances, Tensor labels, int dimension, double? cutoff = null)
     {
+        CheckArguments(distances, labels, dimension, cutoff);
         using var scope = NewDisposeScope();
-        var weights = Weights(distances, labels, dimension, cutoff);
-        // Row sums are ≥ 1 where there is a candidate; clamping at 1 leaves those exact and keeps empty rows at zero.
-        return (weights / weights.sum(1, keepdim: true).clamp_min_(1)).MoveToOuterDisposeScope();
+        using var noGrad = torch.no_grad();
+        var squared = distances.detach().square();
+        var weights = Weights(squared, MiningMasks.OtherClass(labels, squared.dtype), dimension, cutoff);
+        // Row sums are ≥ 1/2 where there is a candidate (see Weights); the clamp only keeps empty rows at zero.
+        return (weights / weights.sum(1, keepdim: true).clamp_min_(1e-20)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Draws one (positive, negative) pair per anchor.</summary>
@@ -46,18 +50,27 @@ public static class DistanceWeightedSampler
     /// <returns>The triplets; anchors without a positive or without a candidate negative are skipped.</returns>
     public static TripletIndices Mine(Tensor distances, Tensor labels, int dimension, double? cutoff = null, Generator? generator = null)
     {
+        CheckArguments(distances, labels, dimension, cutoff);
         using var scope = NewDisposeScope();
-        var weights = Weights(distances, labels, dimension, cutoff);
         using var noGrad = torch.no_grad();
-        var (positiveMask, _) = MiningMasks.ClassMasks(labels);
-        var (positives, hasPositive) = MiningMasks.RandomChoice(positiveMask, generator);
-        var negatives = MiningMasks.WeightedChoice(weights, generator);
-        var valid = hasPositive.logical_and_(weights.sum(1).gt(0));
+        var squared = distances.detach().square();
+        var (positives, negatives, valid) = MineRows(squared, labels, MiningMasks.OtherClass(labels, squared.dtype), dimension, cutoff, generator);
         return MiningMasks.Select(valid, positives, negatives).MoveToOuterDisposeScope();
     }
 
-    /// <summary>(N, N) unnormalised weights: 1 for each row's most likely candidate, 0 off the candidates.</summary>
-    private static Tensor Weights(Tensor distances, Tensor labels, int dimension, double? cutoff)
+    /// <summary>One (positive, negative) per row, with (N) bool validity, for detached (N, N) squared distances and their (N, N) other-class mask.</summary>
+    internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(
+        Tensor squaredDistances, Tensor labels, Tensor otherClass, int dimension, double? cutoff, Generator? generator)
+    {
+        using var scope = NewDisposeScope();
+        var weights = Weights(squaredDistances, otherClass, dimension, cutoff);
+        var (positives, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), generator);
+        var negatives = MiningMasks.WeightedChoice(weights, generator);
+        var valid = hasPositive.logical_and_(weights.sum(1).gt(0));
+        return (positives.MoveToOuterDisposeScope(), negatives.MoveToOuterDisposeScope(), valid.MoveToOuterDisposeScope());
+    }
+
+    private static void CheckArguments(Tensor distances, Tensor labels, int dimension, double? cutoff)
     {
         LossChecks.Distances(distances, labels);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
@@ -65,26 +78,30 @@ public static class DistanceWeightedSampler
         {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(c, LowerClamp, nameof(cutoff));
         }
+    }
 
+    /// <summary>(N, N) unnormalised weights from squared distances q = d²: between 1/2 and 2 for each row's most likely
+    /// candidate, 0 off the candidates.</summary>
+    private static Tensor Weights(Tensor squared, Tensor otherClass, int dimension, double? cutoff)
+    {
         using var scope = NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        var d = distances.detach().clamp_min(LowerClamp);
-        var sphere = d.pow(2).mul_(-0.25).add_(1).clamp_min_(MinSphereTerm);
-        var logWeights = d.log_().mul_(2.0 - dimension).sub_(sphere.log_().mul_((dimension - 3) / 2.0));
-
-        var candidates = MiningMasks.SameClass(labels).logical_not_();
+        var q = squared.clamp_min(LowerClamp * LowerClamp);
+        // log w = (2 − n)·log d − ((n − 3)/2)·log(1 − q/4) = b·log(q·(1 − q/4)) − ½·log q with b = −(n − 3)/2:
+        // one logarithm (the costliest op here) and a factor 1/√q, which lies in [1/2, 2] as d ∈ [0.5, 2].
+        var exponent = q.mul(-0.25).add_(1).clamp_min_(MinSphereTerm).mul_(q).log2_().mul_(-(dimension - 3) / 2.0);
+        var keep = otherClass;
         if (cutoff is { } limit)
         {
-            candidates.logical_and_(distances.lt(limit));
+            // (limit² − q) > 0 ⇔ d < limit, as 0/1 by float arithmetic.
+            keep = (limit * limit - squared).relu_().sign_().mul_(otherClass);
         }
 
-        // Subtract the row maximum over the candidates: the largest weight becomes exactly 1, so a row with any
-        // candidate never underflows to all zeros, whatever the dimension. Others are pushed down by Excluded
-        // (and capped at 0 so that rows without a candidate cannot overflow), then zeroed. Relative weights below
-        // e^-80 (a normal float32) are raised to it: such a negative is drawn with probability < 1e-34 either way,
-        // and no denormal number reaches exp and the cumulative sum, where each costs ~100 cycles on x86.
-        var keep = candidates.to(logWeights.dtype);
-        var rowMax = (logWeights * keep).add_(keep - 1, MiningMasks.Excluded).amax([1], keepdim: true);
-        return logWeights.sub_(rowMax).clamp_(MinLogWeight, 0).exp_().mul_(keep).MoveToOuterDisposeScope();
+        // Subtract the row maximum of the exponent over the candidates: the largest weight is then 1/√q ≥ 1/2, so a
+        // row with any candidate never underflows to all zeros, whatever the dimension. Others are pushed down by
+        // Excluded (and capped at 0 so that rows without a candidate cannot overflow), then zeroed. Relative weights
+        // below e^-80 (a normal float32) are raised to it: such a negative is drawn with probability < 1e-34 either
+        // way, and no denormal number reaches exp2 and the cumulative sum, where each costs ~100 cycles on x86.
+        var rowMax = (exponent * keep).add_(keep - 1, MiningMasks.Excluded).amax([1], keepdim: true);
+        return exponent.sub_(rowMax).clamp_(MinLog2Weight, 0).exp2_().mul_(q.rsqrt_()).mul_(keep).MoveToOuterDisposeScope();
     }
 }

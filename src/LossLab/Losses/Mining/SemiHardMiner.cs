@@ -23,14 +23,25 @@ public static class SemiHardMiner
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         var d = distances.detach();
-        var (positiveMask, negativeMask) = MiningMasks.ClassMasks(labels);
-        var (positives, hasPositive) = MiningMasks.RandomChoice(positiveMask, generator);
-        var dap = d.gather(1, positives.unsqueeze(1));
-        var semiHard = negativeMask.logical_and(d.gt(dap)).logical_and_(d.lt(dap + margin));
-        // Rows without a semi-hard negative fall back to all their negatives.
-        var noSemiHard = semiHard.sum(1, keepdim: true).eq(0);
-        var candidates = semiHard.logical_or_(negativeMask.logical_and(noSemiHard));
-        var (negatives, hasNegative) = MiningMasks.RandomChoice(candidates, generator);
-        return MiningMasks.Select(hasPositive.logical_and_(hasNegative), positives, negatives).MoveToOuterDisposeScope();
+        var (positives, negatives, valid) = MineRows(d, labels, MiningMasks.OtherClass(labels, d.dtype), margin, generator);
+        return MiningMasks.Select(valid, positives, negatives).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances and their (N, N) other-class mask.</summary>
+    internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(
+        Tensor distances, Tensor labels, Tensor otherClass, double margin, Generator? generator)
+    {
+        using var scope = NewDisposeScope();
+        var blocks = ClassBlocks.Of(labels);
+        var (positives, hasPositive) = MiningMasks.RandomPositive(blocks, generator);
+        var t = distances - distances.gather(1, positives.unsqueeze(1));
+        // t·(margin − t) > 0 exactly when d_ap < d < d_ap + margin; the other-class mask zeroes the anchor's class.
+        var rest = margin - t;
+        var window = t.mul_(rest).mul_(otherClass).relu_().sign_();
+        var (semiHard, hasSemiHard) = MiningMasks.RandomChoice(window, generator);
+        // Rows without a semi-hard negative fall back to any negative.
+        var (anyNegative, hasNegative) = MiningMasks.RandomOther(blocks, generator);
+        var negatives = torch.where(hasSemiHard, semiHard, anyNegative);
+        return (positives.MoveToOuterDisposeScope(), negatives.MoveToOuterDisposeScope(), hasPositive.logical_and_(hasNegative).MoveToOuterDisposeScope());
     }
 }
