@@ -100,6 +100,7 @@ public static class ThroughputBenchmark
             Repeats = options.Repeats,
             Threads = threads,
             KeepsFreedMemory = keepsFreedMemory,
+            OmpWaitPolicy = Training.OpenMpWaitPolicy.Current(),
             Dataset = training?.Source,
             TrainImgPerS = train,
             PipelineImgPerS = pipeline,

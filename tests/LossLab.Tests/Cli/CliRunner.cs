@@ -32,7 +32,11 @@ internal static class CliRunner
     }
 
     /// <summary>Starts the CLI as a child process (<c>dotnet losslab.dll ...</c>) with redirected output.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) =>
+        Process.Start(StartInfo(args)) ?? throw new InvalidOperationException("could not start losslab");
+
+    /// <summary>How <see cref="Start"/> starts the CLI, for a test that changes its environment first.</summary>
+    public static ProcessStartInfo StartInfo(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -46,7 +50,7 @@ internal static class CliRunner
             info.ArgumentList.Add(arg);
         }
 
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start losslab");
+        return info;
     }
 
     /// <summary>A fresh temporary folder.</summary>
