@@ -9,8 +9,8 @@ public static class Program
     /// <summary>Parses the command line and runs the command; returns the exit code.</summary>
     public static int Main(string[] args)
     {
-        // Before anything loads libtorch: its OpenMP threads then sleep instead of spinning while they wait.
-        LossLab.Training.OpenMpWaitPolicy.ApplyDefault();
+        // Before anything loads libtorch, which reads these once (passive OpenMP waits, oneDNN limited to AVX2).
+        LossLab.Training.NativeDefaults.Apply();
         // A plain command named like the installed tool, rather than RootCommand (named after the assembly).
         var root = new Command("losslab", "LossLab: does this loss really help my image classifier? Train, evaluate and compare losses.");
         root.Options.Add(new System.CommandLine.Help.HelpOption());

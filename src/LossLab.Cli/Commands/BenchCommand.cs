@@ -117,7 +117,7 @@ public static class BenchCommand
     private static void Print(BenchReport report)
     {
         static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-        Console.WriteLine(F($"{report.Model}, loss {report.Loss}, batch {report.BatchSize}, {report.Threads} threads, {report.Steps} steps × {report.Repeats} repeats (medians), OpenMP wait policy {report.OmpWaitPolicy ?? "default (spin)"}"));
+        Console.WriteLine(F($"{report.Model}, loss {report.Loss}, batch {report.BatchSize}, {report.Threads} threads, {report.Steps} steps × {report.Repeats} repeats (medians), OpenMP wait policy {report.OmpWaitPolicy ?? "default (spin)"}, oneDNN ISA limit {report.OneDnnMaxCpuIsa ?? "none"}"));
         if (report.TrainImgPerS is { } train)
         {
             Console.WriteLine(F($"  pure step        {train,10:F1} img/s"));

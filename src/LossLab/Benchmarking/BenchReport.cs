@@ -29,8 +29,11 @@ public sealed record BenchReport
     /// <summary>Whether malloc keeps freed memory for reuse (<see cref="Training.NativeAllocator"/>).</summary>
     public bool KeepsFreedMemory { get; init; }
 
-    /// <summary>The OpenMP wait policy libtorch's threads run with (<see cref="Training.OpenMpWaitPolicy"/>); null means libgomp's default, spinning.</summary>
+    /// <summary>The OpenMP wait policy libtorch's threads run with (<see cref="Training.NativeDefaults"/>); null means libgomp's default, spinning.</summary>
     public string? OmpWaitPolicy { get; init; }
+
+    /// <summary>The instruction-set limit oneDNN runs with (<see cref="Training.NativeDefaults"/>); null means none.</summary>
+    public string? OneDnnMaxCpuIsa { get; init; }
 
     /// <summary>Where the pipeline's images came from.</summary>
     public string? Dataset { get; init; }
