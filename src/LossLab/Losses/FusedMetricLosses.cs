@@ -128,7 +128,7 @@ internal static class FusedMetricLosses
         var (positives, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), generator);
         var other = MiningMasks.OtherClass(labels, e.dtype);
         var v = hasPositive.logical_and_(other.sum(1).gt(0)).to(e.dtype).unsqueeze(1);
-        var s = e.mm(e.t());
+        var s = SymmetricProduct(e, null, 1);
         var p = positives.unsqueeze(1);
         // z_ik = a_i·n_k − a_i·p_i over the negatives; log(1 + Σ exp z) = m + log(e^−m + Σ exp(z − m)), m = max(0, max z).
         var z = (s - s.gather(1, p)).add_(other - 1, MiningMasks.Excluded);
@@ -149,8 +149,8 @@ internal static class FusedMetricLosses
         // subtracts a_i·p_i, so the positive's column gets minus the row sum.
         var coefficients = exp.mul_(v.mul(scale).div_(denominator));
         coefficients.scatter_add_(1, p, coefficients.sum(1, keepdim: true).neg_());
-        // s = e·eᵀ: d/de = (G + Gᵀ)·e.
-        var g = (coefficients + coefficients.t()).mm(e);
+        // s = e·eᵀ: d/de = (G + Gᵀ)·e; a contiguous transpose first makes the sum a streaming add.
+        var g = coefficients.add_(coefficients.t().contiguous()).mm(e);
         if (l2Weight != 0)
         {
             g.add_(e * (count * scale * (2 * l2Weight / e.shape[0])));
@@ -169,25 +169,33 @@ internal static class FusedMetricLosses
         var d2 = SquaredDistances(x);
         var other = MiningMasks.OtherClass(labels, d2.dtype);
         var same = 1 - other;
-        // The clamp keeps the root's gradient finite for coincident points (where relu(m − d) has no gradient anyway).
-        var clamped = d2.clamp_min(1e-12);
-        var d = clamped.sqrt();
-        var hinge = (margin - d).relu_();
-        var otherHinge = other * hinge;
+        var sameSum = same.view(-1).dot(d2.view(-1));
+        // The clamp (in place, after the same-class sum) keeps 1/d finite for coincident points, where relu(m − d)
+        // has no gradient anyway.
+        var q = d2.clamp_min_(1e-12);
+        var inverse = q.pow(-0.5);
+        // −hinge = min(d − m, 0) with d = q/√q; its square is the hinge's.
+        var negativeHinge = (q * inverse).sub_(margin).clamp_max_(0);
+        var otherHinge = other.mul_(negativeHinge);
         // Each pair i < j appears twice in the full matrix, and the diagonal is zero (same class, d² = 0).
         var pairs = n * (n - 1) / 2;
         var scale = reduction == Reduction.Mean ? (pairs == 0 ? 0 : 0.5 / pairs) : 0.5;
-        var loss = ((same * d2).sum() + (otherHinge * hinge).sum()).mul_(scale);
+        var loss = sameSum.add_(otherHinge.view(-1).dot(negativeHinge.view(-1))).mul_(scale);
         if (!withGradient)
         {
             return (loss.MoveToOuterDisposeScope(), []);
         }
 
-        // dL/dd²_ij = scale·(y − (1 − y)·hinge/d), with no hinge gradient below the clamp.
-        var aboveClamp = (d2 - 1e-12).relu_().sign_();
-        var coefficients = same.sub_(otherHinge.div_(d).mul_(aboveClamp)).mul_(scale);
-        // Both orders of the pair, each d²_ij moving x_i by 2·(x_i − x_j): 4·(rowsum(C)·x − C·x).
-        var g = torch.addcmul(coefficients.mm(x).mul_(-4), x, coefficients.sum(1, keepdim: true).mul_(4), 1);
+        // dL/dd²_ij = scale·(y − (1 − y)·hinge/d), with no hinge gradient at the clamp. Only a pair of another class
+        // within 2e-6 of coincidence can have a hinge that close to m, so the mask is built only then.
+        if (margin > 0 && otherHinge.min().ToDouble() <= -(margin - 2e-6))
+        {
+            inverse.mul_((q - 1e-12).sign_());
+        }
+
+        var coefficients = same.addcmul_(otherHinge, inverse, 1);
+        // Both orders of the pair, each d²_ij moving x_i by 2·(x_i − x_j): 4·scale·(rowsum(C)·x − C·x).
+        var g = torch.addcmul(coefficients.mm(x).neg_(), x, coefficients.sum(1, keepdim: true), 1).mul_(4 * scale);
         return (loss.MoveToOuterDisposeScope(), [NormalizeBackward(g, x, norm).MoveToOuterDisposeScope()]);
     }
 
@@ -267,8 +275,35 @@ internal static class FusedMetricLosses
     private static Tensor SquaredDistances(Tensor x)
     {
         var xx = x.square().sum(1, keepdim: true);
-        var d = torch.addmm(xx + xx.t(), x, x.t(), beta: 1, alpha: -2).clamp_min_(0);
+        var d = SymmetricProduct(x, xx + xx.t(), -2).clamp_min_(0);
         d.diagonal().fill_(0);
         return d;
+    }
+
+    /// <summary>
+    /// init + alpha·x·xᵀ for a symmetric (N, N) <paramref name="init"/>, in place (or x·xᵀ when it is null). The
+    /// product is symmetric, so for N ≥ 64 it multiplies three of the four (N/2, N/2) blocks and mirrors the fourth:
+    /// three quarters of the multiply-adds for one transposed copy of a quarter.
+    /// </summary>
+    private static Tensor SymmetricProduct(Tensor x, Tensor? init, float alpha)
+    {
+        var n = x.shape[0];
+        if (n < 64)
+        {
+            return init is null ? x.mm(x.t()) : init.addmm_(x, x.t(), 1, alpha);
+        }
+
+        // beta = 0 ignores the uninitialised values.
+        var (result, beta) = init is null ? (torch.empty(n, n, dtype: x.dtype, device: x.device), 0f) : (init, 1f);
+        var h = n / 2;
+        var top = x.narrow(0, 0, h);
+        var bottom = x.narrow(0, h, n - h);
+        var upper = result.narrow(0, 0, h);
+        var lower = result.narrow(0, h, n - h);
+        upper.narrow(1, 0, h).addmm_(top, top.t(), beta, alpha);
+        var corner = upper.narrow(1, h, n - h).addmm_(top, bottom.t(), beta, alpha);
+        lower.narrow(1, h, n - h).addmm_(bottom, bottom.t(), beta, alpha);
+        lower.narrow(1, 0, h).copy_(corner.t());
+        return result;
     }
 }
