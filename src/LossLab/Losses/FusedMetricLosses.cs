@@ -91,28 +91,27 @@ internal static class FusedMetricLosses
         var other = MiningMasks.OtherClass(labels, d.dtype);
         var (positives, negatives, valid) = DistanceWeightedSampler.MineRows(d, labels, other, (int)x.shape[1], cutoff, generator);
         var v = valid.to(d.dtype).unsqueeze(1);
-        var dap = d.gather(1, positives.unsqueeze(1)).add_(LossFunctions.MarginDistanceEpsilon).sqrt_();
-        var dan = d.gather(1, negatives.unsqueeze(1)).add_(LossFunctions.MarginDistanceEpsilon).sqrt_();
+        // Column 0 the positive, column 1 the negative: terms s·(d − β) + α with s = (1, −1).
+        var pairs = torch.stack([positives, negatives], 1);
+        var distance = d.gather(1, pairs).add_(LossFunctions.MarginDistanceEpsilon).sqrt_();
         var beta = classBeta.detach().to(x.dtype).gather(0, labels).unsqueeze(1);
-        var positiveTerm = (dap - beta).add_(alpha).relu_().mul_(v);
-        var negativeTerm = (beta - dan).add_(alpha).relu_().mul_(v);
-        var activePositive = positiveTerm.sign();
-        var activeNegative = negativeTerm.sign();
+        var signs = torch.tensor(new[] { 1.0, -1.0 }, dtype: x.dtype, device: x.device);
+        var terms = (distance - beta).mul_(signs).add_(alpha).relu_().mul_(v);
+        var active = terms.sign();
         // Wu et al. average over the terms that are active, not over all triplets.
-        var scale = reduction == Reduction.Mean ? (activePositive.sum() + activeNegative.sum()).clamp_min_(1).reciprocal_() : torch.ones(1, dtype: x.dtype).squeeze();
-        var loss = (positiveTerm.sum() + negativeTerm.sum()).mul_(scale);
+        var scale = reduction == Reduction.Mean ? active.sum().clamp_min_(1).reciprocal_() : torch.ones(1, dtype: x.dtype).squeeze();
+        var loss = terms.sum().mul_(scale);
         if (!withGradient)
         {
             return (loss.MoveToOuterDisposeScope(), []);
         }
 
-        var a = activePositive.mul_(scale);
-        var b = activeNegative.mul_(scale);
-        var betaGradient = torch.zeros(classBeta.shape[0], dtype: x.dtype, device: x.device).index_add_(0, labels, (b - a).squeeze(1), 1);
-        // d(d)/d(d²) = 1/(2d), and d² moves x_i by −2·x_j: the anchor moves by −(a/d_ap)·x_p + (b/d_an)·x_n.
-        var wp = a.div_(dap).neg_();
-        var wn = b.div_(dan);
-        var g = ScatterPairs(x, positives, negatives, wp, wn);
+        // Per active term, d(term)/dβ = −s and d(term)/dd = s.
+        var signed = active.mul_(signs).mul_(scale);
+        var betaGradient = torch.zeros(classBeta.shape[0], dtype: x.dtype, device: x.device).index_add_(0, labels, signed.sum(1).neg_(), 1);
+        // d(d)/d(d²) = 1/(2d), and d² moves x_i by −2·x_j: the anchor moves by −(s/d)·x_partner for each term.
+        var w = signed.div_(distance).neg_();
+        var g = ScatterPairs(x, positives, negatives, w.narrow(1, 0, 1), w.narrow(1, 1, 1));
         return (loss.MoveToOuterDisposeScope(), [
             NormalizeBackward(g, x, norm).MoveToOuterDisposeScope(),
             betaGradient.to(classBeta.dtype).MoveToOuterDisposeScope(),
