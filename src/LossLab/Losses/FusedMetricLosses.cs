@@ -127,7 +127,7 @@ internal static class FusedMetricLosses
         var (positives, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), generator);
         var other = MiningMasks.OtherClass(labels, e.dtype);
         var v = hasPositive.logical_and_(other.sum(1).gt(0)).to(e.dtype).unsqueeze(1);
-        var s = SymmetricProduct(e, null, 1);
+        var s = e.mm(e.t());
         var p = positives.unsqueeze(1);
         // z_ik = a_i·n_k − a_i·p_i over the negatives; log(1 + Σ exp z) = m + log(e^−m + Σ exp(z − m)), m = max(0, max z).
         var z = (s - s.gather(1, p)).add_(other - 1, MiningMasks.Excluded);
@@ -274,35 +274,8 @@ internal static class FusedMetricLosses
     private static Tensor SquaredDistances(Tensor x)
     {
         var xx = x.square().sum(1, keepdim: true);
-        var d = SymmetricProduct(x, xx + xx.t(), -2).clamp_min_(0);
+        var d = torch.addmm(xx + xx.t(), x, x.t(), beta: 1, alpha: -2).clamp_min_(0);
         d.diagonal().fill_(0);
         return d;
-    }
-
-    /// <summary>
-    /// init + alpha·x·xᵀ for a symmetric (N, N) <paramref name="init"/>, in place (or x·xᵀ when it is null). The
-    /// product is symmetric, so for N ≥ 64 it multiplies three of the four (N/2, N/2) blocks and mirrors the fourth:
-    /// three quarters of the multiply-adds for one transposed copy of a quarter.
-    /// </summary>
-    private static Tensor SymmetricProduct(Tensor x, Tensor? init, float alpha)
-    {
-        var n = x.shape[0];
-        if (n < 64)
-        {
-            return init is null ? x.mm(x.t()) : init.addmm_(x, x.t(), 1, alpha);
-        }
-
-        // beta = 0 ignores the uninitialised values.
-        var (result, beta) = init is null ? (torch.empty(n, n, dtype: x.dtype, device: x.device), 0f) : (init, 1f);
-        var h = n / 2;
-        var top = x.narrow(0, 0, h);
-        var bottom = x.narrow(0, h, n - h);
-        var upper = result.narrow(0, 0, h);
-        var lower = result.narrow(0, h, n - h);
-        upper.narrow(1, 0, h).addmm_(top, top.t(), beta, alpha);
-        var corner = upper.narrow(1, h, n - h).addmm_(top, bottom.t(), beta, alpha);
-        lower.narrow(1, h, n - h).addmm_(bottom, bottom.t(), beta, alpha);
-        lower.narrow(1, 0, h).copy_(corner.t());
-        return result;
     }
 }
