@@ -91,28 +91,27 @@ internal static class FusedMetricLosses
         var other = MiningMasks.OtherClass(labels, d.dtype);
         var (positives, negatives, valid) = DistanceWeightedSampler.MineRows(d, labels, other, (int)x.shape[1], cutoff, generator);
         var v = valid.to(d.dtype).unsqueeze(1);
-        var dap = d.gather(1, positives.unsqueeze(1)).add_(LossFunctions.MarginDistanceEpsilon).sqrt_();
-        var dan = d.gather(1, negatives.unsqueeze(1)).add_(LossFunctions.MarginDistanceEpsilon).sqrt_();
+        // Column 0 the positive, column 1 the negative: terms s·(d − β) + α with s = (1, −1).
+        var pairs = torch.stack([positives, negatives], 1);
+        var distance = d.gather(1, pairs).add_(LossFunctions.MarginDistanceEpsilon).sqrt_();
         var beta = classBeta.detach().to(x.dtype).gather(0, labels).unsqueeze(1);
-        var positiveTerm = (dap - beta).add_(alpha).relu_().mul_(v);
-        var negativeTerm = (beta - dan).add_(alpha).relu_().mul_(v);
-        var activePositive = positiveTerm.sign();
-        var activeNegative = negativeTerm.sign();
+        var signs = torch.tensor(new[] { 1.0, -1.0 }, dtype: x.dtype, device: x.device);
+        var terms = (distance - beta).mul_(signs).add_(alpha).relu_().mul_(v);
+        var active = terms.sign();
         // Wu et al. average over the terms that are active, not over all triplets.
-        var scale = reduction == Reduction.Mean ? (activePositive.sum() + activeNegative.sum()).clamp_min_(1).reciprocal_() : torch.ones(1, dtype: x.dtype).squeeze();
-        var loss = (positiveTerm.sum() + negativeTerm.sum()).mul_(scale);
+        var scale = reduction == Reduction.Mean ? active.sum().clamp_min_(1).reciprocal_() : torch.ones(1, dtype: x.dtype).squeeze();
+        var loss = terms.sum().mul_(scale);
         if (!withGradient)
         {
             return (loss.MoveToOuterDisposeScope(), []);
         }
 
-        var a = activePositive.mul_(scale);
-        var b = activeNegative.mul_(scale);
-        var betaGradient = torch.zeros(classBeta.shape[0], dtype: x.dtype, device: x.device).index_add_(0, labels, (b - a).squeeze(1), 1);
-        // d(d)/d(d²) = 1/(2d), and d² moves x_i by −2·x_j: the anchor moves by −(a/d_ap)·x_p + (b/d_an)·x_n.
-        var wp = a.div_(dap).neg_();
-        var wn = b.div_(dan);
-        var g = ScatterPairs(x, positives, negatives, wp, wn);
+        // Per active term, d(term)/dβ = −s and d(term)/dd = s.
+        var signed = active.mul_(signs).mul_(scale);
+        var betaGradient = torch.zeros(classBeta.shape[0], dtype: x.dtype, device: x.device).index_add_(0, labels, signed.sum(1).neg_(), 1);
+        // d(d)/d(d²) = 1/(2d), and d² moves x_i by −2·x_j: the anchor moves by −(s/d)·x_partner for each term.
+        var w = signed.div_(distance).neg_();
+        var g = ScatterPairs(x, positives, negatives, w.narrow(1, 0, 1), w.narrow(1, 1, 1));
         return (loss.MoveToOuterDisposeScope(), [
             NormalizeBackward(g, x, norm).MoveToOuterDisposeScope(),
             betaGradient.to(classBeta.dtype).MoveToOuterDisposeScope(),
@@ -149,8 +148,8 @@ internal static class FusedMetricLosses
         // subtracts a_i·p_i, so the positive's column gets minus the row sum.
         var coefficients = exp.mul_(v.mul(scale).div_(denominator));
         coefficients.scatter_add_(1, p, coefficients.sum(1, keepdim: true).neg_());
-        // s = e·eᵀ: d/de = (G + Gᵀ)·e.
-        var g = (coefficients + coefficients.t()).mm(e);
+        // s = e·eᵀ: d/de = (G + Gᵀ)·e; a contiguous transpose first makes the sum a streaming add.
+        var g = coefficients.add_(coefficients.t().contiguous()).mm(e);
         if (l2Weight != 0)
         {
             g.add_(e * (count * scale * (2 * l2Weight / e.shape[0])));
@@ -169,25 +168,33 @@ internal static class FusedMetricLosses
         var d2 = SquaredDistances(x);
         var other = MiningMasks.OtherClass(labels, d2.dtype);
         var same = 1 - other;
-        // The clamp keeps the root's gradient finite for coincident points (where relu(m − d) has no gradient anyway).
-        var clamped = d2.clamp_min(1e-12);
-        var d = clamped.sqrt();
-        var hinge = (margin - d).relu_();
-        var otherHinge = other * hinge;
+        var sameSum = same.view(-1).dot(d2.view(-1));
+        // The clamp (in place, after the same-class sum) keeps 1/d finite for coincident points, where relu(m − d)
+        // has no gradient anyway.
+        var q = d2.clamp_min_(1e-12);
+        var inverse = q.pow(-0.5);
+        // −hinge = min(d − m, 0) with d = q/√q; its square is the hinge's.
+        var negativeHinge = (q * inverse).sub_(margin).clamp_max_(0);
+        var otherHinge = other.mul_(negativeHinge);
         // Each pair i < j appears twice in the full matrix, and the diagonal is zero (same class, d² = 0).
         var pairs = n * (n - 1) / 2;
         var scale = reduction == Reduction.Mean ? (pairs == 0 ? 0 : 0.5 / pairs) : 0.5;
-        var loss = ((same * d2).sum() + (otherHinge * hinge).sum()).mul_(scale);
+        var loss = sameSum.add_(otherHinge.view(-1).dot(negativeHinge.view(-1))).mul_(scale);
         if (!withGradient)
         {
             return (loss.MoveToOuterDisposeScope(), []);
         }
 
-        // dL/dd²_ij = scale·(y − (1 − y)·hinge/d), with no hinge gradient below the clamp.
-        var aboveClamp = (d2 - 1e-12).relu_().sign_();
-        var coefficients = same.sub_(otherHinge.div_(d).mul_(aboveClamp)).mul_(scale);
-        // Both orders of the pair, each d²_ij moving x_i by 2·(x_i − x_j): 4·(rowsum(C)·x − C·x).
-        var g = torch.addcmul(coefficients.mm(x).mul_(-4), x, coefficients.sum(1, keepdim: true).mul_(4), 1);
+        // dL/dd²_ij = scale·(y − (1 − y)·hinge/d), with no hinge gradient at the clamp. Only a pair of another class
+        // within 2e-6 of coincidence can have a hinge that close to m, so the mask is built only then.
+        if (margin > 0 && otherHinge.min().ToDouble() <= -(margin - 2e-6))
+        {
+            inverse.mul_((q - 1e-12).sign_());
+        }
+
+        var coefficients = same.addcmul_(otherHinge, inverse, 1);
+        // Both orders of the pair, each d²_ij moving x_i by 2·(x_i − x_j): 4·scale·(rowsum(C)·x − C·x).
+        var g = torch.addcmul(coefficients.mm(x).neg_(), x, coefficients.sum(1, keepdim: true), 1).mul_(4 * scale);
         return (loss.MoveToOuterDisposeScope(), [NormalizeBackward(g, x, norm).MoveToOuterDisposeScope()]);
     }
 
