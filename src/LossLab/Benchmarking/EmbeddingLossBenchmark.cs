@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LossLab.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -58,24 +57,9 @@ public static class EmbeddingLossBenchmark
                 contenders.Add((name, () => loss.forward(embeddings, labels), [embeddings, .. loss.parameters()]));
             }
 
-            var times = contenders.ToDictionary(c => c.Name, _ => new List<double>());
-            foreach (var (_, loss, inputs) in contenders)
-            {
-                Time(loss, inputs, Math.Max(1, iterations / 10));
-            }
-
-            for (var r = 0; r < repeats; r++)
-            {
-                // Alternate the order so that a drift in machine load does not favour one contender.
-                var order = r % 2 == 0 ? contenders : Enumerable.Reverse(contenders).ToList();
-                foreach (var (name, loss, inputs) in order)
-                {
-                    times[name].Add(Time(loss, inputs, iterations) * 1e6 / iterations);
-                }
-            }
-
-            var ce = Medians.Of(times["ce"]);
-            var medians = Contenders.ToDictionary(name => name, name => Medians.Of(times[name]));
+            var times = LossBenchmark.Interleaved(contenders, repeats, iterations);
+            var ce = times["ce"];
+            var medians = Contenders.ToDictionary(name => name, name => times[name]);
             return new EmbeddingLossTiming(rows, dim, classes, ce, medians, medians.ToDictionary(p => p.Key, p => p.Value / ce));
         }
         finally
@@ -85,18 +69,5 @@ public static class EmbeddingLossBenchmark
                 loss.Dispose();
             }
         }
-    }
-
-    private static double Time(Func<Tensor> loss, Tensor[] inputs, int iterations)
-    {
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < iterations; i++)
-        {
-            using var scope = torch.NewDisposeScope();
-            // The gradients a training step needs, without accumulating into .grad.
-            torch.autograd.grad([loss()], inputs);
-        }
-
-        return watch.Elapsed.TotalSeconds;
     }
 }

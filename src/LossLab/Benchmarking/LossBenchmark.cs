@@ -25,40 +25,56 @@ public static class LossBenchmark
         using var labels = torch.randint(classes, [rows], dtype: ScalarType.Int64);
         using var improved = new ImprovedLoss();
         using var ce = new CrossEntropyLoss();
-        var contenders = new (string Name, Func<Tensor> Loss)[]
-        {
-            ("improved", () => improved.forward(logits, labels)),
-            ("ce", () => ce.forward(logits, labels)),
-            ("native-ce", () => nn.functional.cross_entropy(logits, labels)),
-        };
+        Tensor[] inputs = [logits];
+        var times = Interleaved(
+            [
+                ("improved", () => improved.forward(logits, labels), inputs),
+                ("ce", () => ce.forward(logits, labels), inputs),
+                ("native-ce", () => nn.functional.cross_entropy(logits, labels), inputs),
+            ],
+            repeats,
+            iterations);
+        var (imp, mod, native) = (times["improved"], times["ce"], times["native-ce"]);
+        return new LossTiming(rows, classes, imp, mod, native, imp / Math.Min(mod, native));
+    }
+
+    /// <summary>
+    /// Median microseconds per forward + backward pass of each contender over <paramref name="repeats"/> rounds of
+    /// <paramref name="iterations"/> passes, after a warm-up of a tenth of that; the order alternates between rounds
+    /// so that a drift in machine load does not favour one contender.
+    /// </summary>
+    /// <param name="contenders">Name, the loss, and the tensors whose gradients a training step needs.</param>
+    /// <param name="repeats">Rounds; medians are taken over them.</param>
+    /// <param name="iterations">Passes per contender per round.</param>
+    internal static Dictionary<string, double> Interleaved(
+        IReadOnlyList<(string Name, Func<Tensor> Loss, Tensor[] Inputs)> contenders, int repeats, int iterations)
+    {
         var times = contenders.ToDictionary(c => c.Name, _ => new List<double>());
-        foreach (var (_, loss) in contenders)
+        foreach (var (_, loss, inputs) in contenders)
         {
-            Time(logits, loss, Math.Max(1, iterations / 10));
+            Time(loss, inputs, Math.Max(1, iterations / 10));
         }
 
         for (var r = 0; r < repeats; r++)
         {
-            // Alternate the order so that a drift in machine load does not favour one contender.
             var order = r % 2 == 0 ? contenders : contenders.Reverse().ToArray();
-            foreach (var (name, loss) in order)
+            foreach (var (name, loss, inputs) in order)
             {
-                times[name].Add(Time(logits, loss, iterations) * 1e6 / iterations);
+                times[name].Add(Time(loss, inputs, iterations) * 1e6 / iterations);
             }
         }
 
-        var (imp, mod, native) = (Medians.Of(times["improved"]), Medians.Of(times["ce"]), Medians.Of(times["native-ce"]));
-        return new LossTiming(rows, classes, imp, mod, native, imp / Math.Min(mod, native));
+        return times.ToDictionary(t => t.Key, t => Medians.Of(t.Value));
     }
 
-    private static double Time(Tensor logits, Func<Tensor> loss, int iterations)
+    private static double Time(Func<Tensor> loss, Tensor[] inputs, int iterations)
     {
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < iterations; i++)
         {
             using var scope = torch.NewDisposeScope();
-            // The gradient of the logits, as a training step needs it, without accumulating into .grad.
-            torch.autograd.grad([loss()], [logits]);
+            // The gradients a training step needs, without accumulating into .grad.
+            torch.autograd.grad([loss()], inputs);
         }
 
         return watch.Elapsed.TotalSeconds;
