@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using LossLab.Data;
 using SkiaSharp;
 using Xunit.Abstractions;
@@ -27,7 +26,7 @@ public sealed class ReaderFuzzTests
         var random = new Random(1);
 
         // When / Then
-        var outcome = Run(Mutations, i =>
+        var outcome = FuzzRunner.Run(Mutations, i =>
         {
             var useLabels = i % 2 == 1;
             var bytes = Mutate(useLabels ? labels : images, random, headerFields: useLabels ? [0, 4] : [0, 4, 8, 12]);
@@ -61,7 +60,7 @@ public sealed class ReaderFuzzTests
         var random = new Random(2);
 
         // When / Then: label bytes are the header fields of this format
-        var outcome = Run(Mutations, _ =>
+        var outcome = FuzzRunner.Run(Mutations, _ =>
         {
             var bytes = Mutate(file, random, headerFields: []);
             if (random.Next(2) == 0)
@@ -92,7 +91,7 @@ public sealed class ReaderFuzzTests
         var random = new Random(3);
 
         // When / Then: mutate the gzip bytes, the tar bytes (headers included), or one image inside a valid tar
-        var outcome = Run(Mutations, i =>
+        var outcome = FuzzRunner.Run(Mutations, i =>
         {
             byte[] archive;
             switch (i % 4)
@@ -115,33 +114,6 @@ public sealed class ReaderFuzzTests
             using var dataset = ImageFolderReader.ReadArchive("fuzz.tar", stream);
         });
         _output.WriteLine(outcome);
-    }
-
-    /// <summary>Runs the mutations; fails on any exception other than <see cref="DataFormatException"/>.</summary>
-    private static string Run(int count, Action<int> attempt)
-    {
-        var clock = Stopwatch.StartNew();
-        var (accepted, rejected) = (0, 0);
-        for (var i = 0; i < count; i++)
-        {
-            try
-            {
-                attempt(i);
-                accepted++;
-            }
-            catch (DataFormatException)
-            {
-                rejected++;
-            }
-            catch (Exception e)
-            {
-                Assert.Fail($"mutation {i}: {e.GetType().Name} escaped: {e}");
-            }
-        }
-
-        // A fuzz run where every mutation fails or none does explores nothing.
-        Assert.True(accepted > 0 && rejected > 0, $"accepted {accepted}, rejected {rejected}");
-        return $"{count} mutations: {accepted} accepted, {rejected} rejected in {clock.Elapsed.TotalSeconds:F2} s";
     }
 
     private static byte[] Mutate(byte[] original, Random random, int[] headerFields)

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using LossLab.Data;
 using LossLab.Losses;
+using LossLab.Tests.Data;
 using LossLab.Training;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -46,7 +46,7 @@ public sealed class RunFileFuzzTests(ITestOutputHelper output)
 
         // When / Then: damage any bytes (as a disk or a partial copy would), or, behind a valid checksum (as a
         // faulty writer would), damage the state JSON or the tensor layout
-        var outcome = Run(Mutations, i =>
+        var outcome = FuzzRunner.Run(Mutations, i =>
         {
             var bytes = (i % 4) switch
             {
@@ -89,7 +89,7 @@ public sealed class RunFileFuzzTests(ITestOutputHelper output)
         var mutator = new Mutator(file.Length);
 
         // When / Then: one line of metrics.jsonl, or the whole JSON file, is damaged
-        var outcome = Run(Mutations, _ =>
+        var outcome = FuzzRunner.Run(Mutations, _ =>
         {
             if (file.EndsWith(".jsonl", StringComparison.Ordinal))
             {
@@ -135,7 +135,7 @@ public sealed class RunFileFuzzTests(ITestOutputHelper output)
 
         // When / Then: a damaged cache loads (if still consistent) or is a miss, and never throws
         var (hits, misses) = (0, 0);
-        var outcome = Run(Mutations, _ =>
+        var outcome = FuzzRunner.Run(Mutations, _ =>
         {
             File.WriteAllBytes(path, mutator.Bytes(original));
             using var loaded = ImageFolderCache.TryLoad(source, Key, "images");
@@ -148,33 +148,6 @@ public sealed class RunFileFuzzTests(ITestOutputHelper output)
             hits++;
         });
         output.WriteLine($"{outcome}: {hits} hits, {misses} misses");
-    }
-
-    /// <summary>Runs the mutations; fails on any exception other than <see cref="DataFormatException"/>.</summary>
-    private static string Run(int count, Action<int> attempt)
-    {
-        var clock = Stopwatch.StartNew();
-        var (accepted, rejected) = (0, 0);
-        for (var i = 0; i < count; i++)
-        {
-            try
-            {
-                attempt(i);
-                accepted++;
-            }
-            catch (DataFormatException)
-            {
-                rejected++;
-            }
-            catch (Exception e)
-            {
-                Assert.Fail($"mutation {i}: {e.GetType().Name} escaped: {e}");
-            }
-        }
-
-        // A fuzz run where every mutation fails or none does explores nothing.
-        Assert.True(accepted > 0 && rejected > 0, $"accepted {accepted}, rejected {rejected}");
-        return $"{count} mutations: {accepted} accepted, {rejected} rejected in {clock.Elapsed.TotalSeconds:F2} s";
     }
 
     /// <summary>A checkpoint's magic (length-prefixed), state JSON, three layout strings, and tensors (without the trailing SHA-256).</summary>
