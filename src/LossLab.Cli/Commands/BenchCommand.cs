@@ -83,19 +83,11 @@ public static class BenchCommand
 
             if (epochs > 0)
             {
-                var run = new TrainOptions
+                var run = options.ToTrainOptions() with
                 {
-                    Dataset = options.Dataset ?? BenchOptions.DefaultDataset,
-                    DataDir = options.DataDir,
-                    Model = options.Model,
-                    Loss = options.Loss,
-                    BatchSize = options.BatchSize,
-                    Threads = options.Threads,
-                    Seed = options.Seed,
                     Epochs = epochs,
                     TrainLimit = parse.GetValue(memoryLimit),
                     TestLimit = parse.GetValue(memoryLimit),
-                    Device = "cpu",
                 };
                 report = report with { Memory = MemoryBenchmark.Run(run, log), RssMb = MemoryProbe.ResidentMb() };
             }

@@ -85,4 +85,17 @@ public sealed record BenchOptions
             throw new ArgumentOutOfRangeException("--restarts", EvalRestarts, "must be ≥ 1");
         }
     }
+
+    /// <summary>The training options of the run being timed: these settings on the CPU, the rest at their defaults.</summary>
+    public Training.TrainOptions ToTrainOptions() => new()
+    {
+        Dataset = Dataset ?? DefaultDataset,
+        DataDir = DataDir,
+        Model = Model,
+        Loss = Loss,
+        BatchSize = BatchSize,
+        Threads = Threads,
+        Seed = Seed,
+        Device = "cpu",
+    };
 }

@@ -182,21 +182,9 @@ public static class ThroughputBenchmark
 
         public static TrainingProbe Create(BenchOptions options, TextWriter log)
         {
-            var spec = options.Dataset ?? BenchOptions.DefaultDataset;
-            var train = new TrainOptions
-            {
-                Dataset = spec,
-                DataDir = options.DataDir,
-                Model = options.Model,
-                Loss = options.Loss,
-                BatchSize = options.BatchSize,
-                Threads = options.Threads,
-                Seed = options.Seed,
-                Device = "cpu",
-                EmbeddingMetrics = false,
-            };
+            var train = options.ToTrainOptions() with { EmbeddingMetrics = false };
             train.Validate();
-            var data = DatasetRegistry.Load(spec, new DataOptions { DataDir = options.DataDir });
+            var data = DatasetRegistry.Load(train.Dataset, new DataOptions { DataDir = options.DataDir });
             try
             {
                 log.WriteLine($"data: {data.Name} from {data.Source}: {data.Train.Count} train images, {data.Channels}×{data.Height}×{data.Width}");
