@@ -8,6 +8,9 @@ namespace LossLab.Benchmarking;
 /// <summary>Times the improved loss's forward + backward against cross-entropy's, interleaved, on random logits.</summary>
 public static class LossBenchmark
 {
+    /// <summary>The shortest warm-up of each contender.</summary>
+    internal static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(0.25);
+
     /// <summary>Runs <paramref name="repeats"/> interleaved rounds of <paramref name="iterations"/> forward + backward passes of each loss.</summary>
     /// <param name="rows">N of the (N, C) logits. Default 256.</param>
     /// <param name="classes">C of the (N, C) logits. Default 100.</param>
@@ -40,7 +43,7 @@ public static class LossBenchmark
 
     /// <summary>
     /// Median microseconds per forward + backward pass of each contender over <paramref name="repeats"/> rounds of
-    /// <paramref name="iterations"/> passes, after a warm-up of a tenth of that; the order alternates between rounds
+    /// <paramref name="iterations"/> passes, after a warm-up of at least a tenth of that and <see cref="WarmupTime"/>; the order alternates between rounds
     /// so that a drift in machine load does not favour one contender.
     /// </summary>
     /// <param name="contenders">Name, the loss, and the tensors whose gradients a training step needs.</param>
@@ -52,7 +55,14 @@ public static class LossBenchmark
         var times = contenders.ToDictionary(c => c.Name, _ => new List<double>());
         foreach (var (_, loss, inputs) in contenders)
         {
-            Time(loss, inputs, Math.Max(1, iterations / 10));
+            // At least a tenth of a round and a quarter of a second each, so that the runtime's tiered compilation
+            // has replaced the first, unoptimised code of every contender before timing starts.
+            var warmup = Stopwatch.StartNew();
+            do
+            {
+                Time(loss, inputs, Math.Max(1, iterations / 10));
+            }
+            while (warmup.Elapsed < WarmupTime);
         }
 
         for (var r = 0; r < repeats; r++)
