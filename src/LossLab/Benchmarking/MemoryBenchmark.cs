@@ -26,7 +26,7 @@ public static class MemoryBenchmark
             var observer = new RssObserver(log);
             var summary = new Trainer(options, observer).Run(data, new RunDirectory(directory.FullName), resume: false, CancellationToken.None);
             var rss = observer.Rss;
-            return new MemoryTrace(summary.Epochs, Math.Min(options.TrainLimit ?? data.Train.Count, data.Train.Count), rss, observer.Tensors, observer.Managed, (rss[^1] / rss[1]) - 1);
+            return new MemoryTrace(summary.Epochs, Math.Min(options.TrainLimit ?? data.Train.Count, data.Train.Count), rss, observer.Tensors, observer.Managed, observer.Anonymous, observer.FileBacked, (rss[^1] / rss[1]) - 1);
         }
         finally
         {
@@ -42,6 +42,10 @@ public static class MemoryBenchmark
 
         public List<double> Managed { get; } = [];
 
+        public List<double> Anonymous { get; } = [];
+
+        public List<double> FileBacked { get; } = [];
+
         public void EpochStarted(int epoch, int epochs, int batches)
         {
         }
@@ -55,8 +59,10 @@ public static class MemoryBenchmark
             Rss.Add(MemoryProbe.ResidentMb());
             Tensors.Add(torch.Tensor.TotalCount);
             Managed.Add(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0);
+            Anonymous.Add(MemoryProbe.AnonymousMb());
+            FileBacked.Add(MemoryProbe.FileBackedMb());
             log.WriteLine(FormattableString.Invariant(
-                $"epoch {metrics.Epoch}/{epochs}: rss {Rss[^1]:F1} MiB, {Tensors[^1]} live tensors, .NET committed {Managed[^1]:F1} MiB, {metrics.TrainImgPerS:F0} img/s, eval {metrics.EvalSeconds:F2} s"));
+                $"epoch {metrics.Epoch}/{epochs}: rss {Rss[^1]:F1} MiB (anonymous {Anonymous[^1]:F1}, file-backed {FileBacked[^1]:F1}), {Tensors[^1]} live tensors, .NET committed {Managed[^1]:F1} MiB, {metrics.TrainImgPerS:F0} img/s, eval {metrics.EvalSeconds:F2} s"));
         }
 
         public void Info(string message) => log.WriteLine(message);

@@ -10,6 +10,12 @@ public static class MemoryProbe
     /// <summary>Resident set size (VmRSS) in MiB.</summary>
     public static double ResidentMb() => Read("VmRSS:");
 
+    /// <summary>The anonymous part of the resident set (RssAnon: heaps, stacks, generated code) in MiB.</summary>
+    public static double AnonymousMb() => Read("RssAnon:");
+
+    /// <summary>The file-backed part of the resident set (RssFile: mapped libraries and files) in MiB.</summary>
+    public static double FileBackedMb() => Read("RssFile:");
+
     /// <summary>Peak resident set size (VmHWM) in MiB since the process started or <see cref="ResetPeak"/>.</summary>
     public static double PeakMb() => Read("VmHWM:");
 

@@ -129,6 +129,7 @@ public sealed class Trainer
             Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, state);
             run.WriteMetrics(history);
             WriteSummary(run, history, completed: epoch == options.Epochs, wall);
+            NativeAllocator.ReleaseFreeMemory();
             observer.EpochFinished(metrics, options.Epochs);
         }
 
