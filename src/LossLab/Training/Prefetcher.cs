@@ -19,16 +19,29 @@ public sealed class Prefetcher<T> : IDisposable
 {
     private readonly BlockingCollection<T> queue;
     private readonly CancellationTokenSource stop = new();
-    private readonly Thread thread;
+    private readonly ManualResetEventSlim finished = new();
+    private readonly ProducerThread? ownThread;
     private Exception? failure;
 
     /// <summary>Starts producing <paramref name="count"/> items with <paramref name="produce"/>(index), from <paramref name="start"/>.</summary>
-    public Prefetcher(int start, int count, Func<int, T> produce, int depth = 2)
+    /// <param name="start">First index.</param>
+    /// <param name="count">End index (exclusive).</param>
+    /// <param name="produce">Makes the item of an index.</param>
+    /// <param name="depth">Items prepared ahead of the consumer.</param>
+    /// <param name="producer">The thread to produce on (it runs this prefetcher's items after earlier jobs);
+    /// null starts a thread of this prefetcher's own.</param>
+    public Prefetcher(int start, int count, Func<int, T> produce, int depth = 2, ProducerThread? producer = null)
     {
         ArgumentNullException.ThrowIfNull(produce);
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
         queue = new BlockingCollection<T>(depth);
-        thread = new Thread(() =>
+        if (producer is null)
+        {
+            ownThread = new ProducerThread("losslab-prefetch");
+            producer = ownThread;
+        }
+
+        producer.Post(() =>
         {
             var threads = torch.get_num_threads();
             torch.set_num_threads(1);
@@ -56,13 +69,9 @@ public sealed class Prefetcher<T> : IDisposable
             {
                 torch.set_num_threads(threads);
                 queue.CompleteAdding();
+                finished.Set();
             }
-        })
-        {
-            IsBackground = true,
-            Name = "losslab-prefetch",
-        };
-        thread.Start();
+        });
     }
 
     /// <summary>Takes the next item in order; throws the producer's error if it failed.</summary>
@@ -91,13 +100,15 @@ public sealed class Prefetcher<T> : IDisposable
             item.Dispose();
         }
 
-        thread.Join();
+        finished.Wait();
         while (queue.TryTake(out var item))
         {
             item.Dispose();
         }
 
+        ownThread?.Dispose();
         queue.Dispose();
         stop.Dispose();
+        finished.Dispose();
     }
 }

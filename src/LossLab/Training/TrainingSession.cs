@@ -21,6 +21,9 @@ internal sealed class TrainingSession : IDisposable
     private readonly ImageDataset data;
     private readonly long[] trainLabels;
 
+    // Prepares every epoch's batches (see ProducerThread for why one thread serves all epochs).
+    private readonly ProducerThread producer = new("losslab-prefetch");
+
     /// <summary>
     /// Applies the thread setting, seeds libtorch, selects the images and builds loss, model (in that order, so the
     /// initial weights depend on the seed only) and optimizer on the resolved device.
@@ -136,7 +139,7 @@ internal sealed class TrainingSession : IDisposable
         var (lossSum, skipped, images) = (start.LossSum, start.Skipped, 0L);
         var watch = Stopwatch.StartNew();
         var b = start.BatchesDone;
-        using (var prefetch = new Prefetcher<Batch>(b, end, i => MakeBatch(batches[i], BatchSeed(options.Seed, epoch, i))))
+        using (var prefetch = new Prefetcher<Batch>(b, end, i => MakeBatch(batches[i], BatchSeed(options.Seed, epoch, i)), producer: producer))
         {
             for (; b < end && !cancel.IsCancellationRequested; b++)
             {
@@ -166,6 +169,7 @@ internal sealed class TrainingSession : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        producer.Dispose();
         Optimizer.Dispose();
         Model.Dispose();
         Loss.Dispose();
