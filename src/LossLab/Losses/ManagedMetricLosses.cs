@@ -1,0 +1,534 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using LossLab.Losses.Mining;
+using TorchSharp;
+using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace LossLab.Losses;
+
+/// <summary>
+/// The fused metric losses of <see cref="FusedMetricLosses"/> for CPU float32 and float64 tensors, computed over the
+/// tensors' buffers: libtorch forms the (N, N) product of the embeddings (and, for losses over all pairs, the (N, N) ×
+/// (N, D) product of the gradient); normalisation, mining, loss values, gradient coefficients, the scatter of gradient
+/// rows and the normalisation's backward pass are row loops in managed memory. At a batch of 256 the libtorch version
+/// spends most of its time in the fixed cost of some sixty small calls, which these loops replace.
+/// </summary>
+/// <remarks>
+/// The values and gradients are those of <see cref="FusedMetricLosses"/> (see its remarks for the omitted radial
+/// parts), with the same draws as the public miners (<see cref="ManagedMining"/>). Sums are accumulated in double.
+/// </remarks>
+internal static class ManagedMetricLosses
+{
+    // Scratch slots (0 and 1 belong to the miners).
+    private const int NormSlot = 2;
+    private const int SquareSlot = 3;
+    private const int RowSumSlot = 4;
+    private const int BetaSlot = 4;
+
+    /// <summary>Whether the losses of (N, D) <paramref name="embeddings"/> and their <paramref name="labels"/> run here.</summary>
+    public static bool Supports(Tensor embeddings, Tensor labels) =>
+        ManagedMining.Supports(embeddings, labels) && embeddings.shape[0] > 0 && embeddings.shape[1] > 0;
+
+    /// <summary>Whether a per-class or per-proxy parameter can be read and written here.</summary>
+    public static bool SupportsParameter(Tensor parameter) =>
+        parameter.device_type == DeviceType.CPU && parameter.dtype is ScalarType.Float32 or ScalarType.Float64;
+
+    /// <summary>Triplet loss with semi-hard or batch-hard mining, reduced by mean or sum.</summary>
+    public static (Tensor Loss, Tensor[] Gradients) Triplet(
+        Tensor embeddings, Tensor labels, double margin, TripletMining mining, Generator? generator, Reduction reduction, bool withGradient) =>
+        embeddings.dtype == ScalarType.Float32
+            ? Triplet<float>(embeddings, labels, margin, mining, generator, reduction, withGradient)
+            : Triplet<double>(embeddings, labels, margin, mining, generator, reduction, withGradient);
+
+    /// <summary>Margin loss with distance-weighted sampling, reduced by mean (over active terms) or sum.</summary>
+    public static (Tensor Loss, Tensor[] Gradients) Margin(
+        Tensor embeddings, Tensor labels, Tensor classBeta, double alpha, double? cutoff, Generator? generator, Reduction reduction, bool withGradient) =>
+        embeddings.dtype == ScalarType.Float32
+            ? Margin<float>(embeddings, labels, classBeta, alpha, cutoff, generator, reduction, withGradient)
+            : Margin<double>(embeddings, labels, classBeta, alpha, cutoff, generator, reduction, withGradient);
+
+    /// <summary>N-pair loss with random positives, reduced by mean or sum.</summary>
+    public static (Tensor Loss, Tensor[] Gradients) NPair(
+        Tensor embeddings, Tensor labels, double l2Weight, Generator? generator, Reduction reduction, bool withGradient) =>
+        embeddings.dtype == ScalarType.Float32
+            ? NPair<float>(embeddings, labels, l2Weight, generator, reduction, withGradient)
+            : NPair<double>(embeddings, labels, l2Weight, generator, reduction, withGradient);
+
+    /// <summary>Contrastive loss over all pairs, reduced by mean or sum.</summary>
+    public static (Tensor Loss, Tensor[] Gradients) Contrastive(
+        Tensor embeddings, Tensor labels, double margin, Reduction reduction, bool withGradient) =>
+        embeddings.dtype == ScalarType.Float32
+            ? Contrastive<float>(embeddings, labels, margin, reduction, withGradient)
+            : Contrastive<double>(embeddings, labels, margin, reduction, withGradient);
+
+    private static (Tensor Loss, Tensor[] Gradients) Triplet<T>(
+        Tensor embeddings, Tensor labels, double margin, TripletMining mining, Generator? generator, Reduction reduction, bool withGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, dim) = ((int)embeddings.shape[0], (int)embeddings.shape[1]);
+        var norms = Scratch<T>.Get(NormSlot, n);
+        using var x = Normalize(embeddings, norms);
+        using var squared = SquaredDistances<T>(x);
+        var d = ManagedMining.Elements<T>(squared);
+        using var l = labels.contiguous();
+        var workspace = MiningWorkspace.Current;
+        var classes = ClassLayout.Of(ManagedMining.Elements<long>(l), workspace);
+        var positives = workspace.Positives.AsSpan(0, n);
+        var negatives = workspace.Negatives.AsSpan(0, n);
+        if (mining == TripletMining.SemiHard)
+        {
+            var random = SplitMix64.From(generator);
+            RowMining.SemiHard<T>(d, classes, margin, ref random, positives, negatives);
+        }
+        else
+        {
+            RowMining.BatchHard<T>(d, classes, positives, negatives);
+        }
+
+        var m = T.CreateChecked(margin);
+        var (sum, valid) = (0.0, 0);
+        for (var i = 0; i < n; i++)
+        {
+            if (positives[i] >= 0)
+            {
+                valid++;
+                sum += double.CreateChecked(T.Max(d[(i * n) + positives[i]] - d[(i * n) + negatives[i]] + m, T.Zero));
+            }
+        }
+
+        var scale = reduction == Reduction.Mean ? 1.0 / Math.Max(valid, 1) : 1.0;
+        var loss = torch.tensor(sum * scale, embeddings.dtype);
+        if (!withGradient)
+        {
+            return (loss, []);
+        }
+
+        // Active triplets: the anchor moves by w·(x_n − x_p), the positive by −w·x_a, the negative by w·x_a, w = 2·scale.
+        var g = torch.zeros(n, dim, embeddings.dtype);
+        var gs = ManagedMining.Elements<T>(g);
+        var xs = ManagedMining.Elements<T>(x);
+        var w = T.CreateChecked(2 * scale);
+        for (var i = 0; i < n; i++)
+        {
+            var (p, k) = (positives[i], negatives[i]);
+            if (p >= 0 && d[(i * n) + p] - d[(i * n) + k] + m > T.Zero)
+            {
+                AddPair(gs, xs, dim, i, p, -w);
+                AddPair(gs, xs, dim, i, k, w);
+            }
+        }
+
+        NormalizeBackward(gs, xs, norms, dim);
+        return (loss, [g]);
+    }
+
+    private static (Tensor Loss, Tensor[] Gradients) Margin<T>(
+        Tensor embeddings, Tensor labels, Tensor classBeta, double alpha, double? cutoff, Generator? generator, Reduction reduction, bool withGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, dim) = ((int)embeddings.shape[0], (int)embeddings.shape[1]);
+        var classCount = (int)classBeta.shape[0];
+        var norms = Scratch<T>.Get(NormSlot, n);
+        using var x = Normalize(embeddings, norms);
+        using var squared = SquaredDistances<T>(x);
+        var d = ManagedMining.Elements<T>(squared);
+        using var l = labels.contiguous();
+        var label = ManagedMining.Elements<long>(l);
+        foreach (var y in label)
+        {
+            if ((ulong)y >= (ulong)classCount)
+            {
+                throw new ArgumentException($"labels must lie in [0, {classCount}) to index classBeta, got {y}", nameof(labels));
+            }
+        }
+
+        var workspace = MiningWorkspace.Current;
+        var classes = ClassLayout.Of(label, workspace);
+        var positives = workspace.Positives.AsSpan(0, n);
+        var negatives = workspace.Negatives.AsSpan(0, n);
+        var random = SplitMix64.From(generator);
+        RowMining.DistanceWeighted<T>(d, classes, dim, cutoff, ref random, positives, negatives);
+        var beta = Scratch<double>.Get(BetaSlot, classCount);
+        ReadAsDouble(classBeta, beta);
+
+        // Terms relu(d_ap − β + α) and relu(β − d_an + α), d = sqrt(d² + 1e-8), with β of the anchor's class.
+        var (epsilon, a) = (T.CreateChecked(LossFunctions.MarginDistanceEpsilon), T.CreateChecked(alpha));
+        var (sum, active) = (0.0, 0);
+        for (var i = 0; i < n; i++)
+        {
+            if (positives[i] >= 0)
+            {
+                var b = T.CreateChecked(beta[(int)label[i]]);
+                var positiveTerm = T.Sqrt(d[(i * n) + positives[i]] + epsilon) - b + a;
+                var negativeTerm = b - T.Sqrt(d[(i * n) + negatives[i]] + epsilon) + a;
+                active += (positiveTerm > T.Zero ? 1 : 0) + (negativeTerm > T.Zero ? 1 : 0);
+                sum += double.CreateChecked(T.Max(positiveTerm, T.Zero) + T.Max(negativeTerm, T.Zero));
+            }
+        }
+
+        // Wu et al. average over the terms that are active, not over all triplets.
+        var scale = reduction == Reduction.Mean ? 1.0 / Math.Max(active, 1) : 1.0;
+        var loss = torch.tensor(sum * scale, embeddings.dtype);
+        if (!withGradient)
+        {
+            return (loss, []);
+        }
+
+        // An active term s·(d − β) + α (s = 1 for the positive, −1 for the negative) has d/dβ = −s and d/dd = s, and
+        // d(d)/d(d²) = 1/(2d) with d² moving x_i by −2·x_j: the anchor moves by −(s/d)·x_partner per term.
+        var betaGradient = torch.zeros(classCount, ScalarType.Float64);
+        var bg = ManagedMining.Elements<double>(betaGradient);
+        var g = torch.zeros(n, dim, embeddings.dtype);
+        var gs = ManagedMining.Elements<T>(g);
+        var xs = ManagedMining.Elements<T>(x);
+        var s = T.CreateChecked(scale);
+        for (var i = 0; i < n; i++)
+        {
+            var (p, k) = (positives[i], negatives[i]);
+            if (p < 0)
+            {
+                continue;
+            }
+
+            var b = T.CreateChecked(beta[(int)label[i]]);
+            var (dp, dn) = (T.Sqrt(d[(i * n) + p] + epsilon), T.Sqrt(d[(i * n) + k] + epsilon));
+            if (dp - b + a > T.Zero)
+            {
+                bg[(int)label[i]] -= scale;
+                AddPair(gs, xs, dim, i, p, -s / dp);
+            }
+
+            if (b - dn + a > T.Zero)
+            {
+                bg[(int)label[i]] += scale;
+                AddPair(gs, xs, dim, i, k, s / dn);
+            }
+        }
+
+        NormalizeBackward(gs, xs, norms, dim);
+        if (classBeta.dtype == ScalarType.Float64)
+        {
+            return (loss, [g, betaGradient]);
+        }
+
+        using (betaGradient)
+        {
+            return (loss, [g, betaGradient.to(classBeta.dtype)]);
+        }
+    }
+
+    private static (Tensor Loss, Tensor[] Gradients) NPair<T>(
+        Tensor embeddings, Tensor labels, double l2Weight, Generator? generator, Reduction reduction, bool withGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, dim) = ((int)embeddings.shape[0], (int)embeddings.shape[1]);
+        using var e = embeddings.contiguous();
+        var es = ManagedMining.Elements<T>(e);
+        using var l = labels.contiguous();
+        var workspace = MiningWorkspace.Current;
+        var classes = ClassLayout.Of(ManagedMining.Elements<long>(l), workspace);
+        var positives = workspace.Positives.AsSpan(0, n);
+        var random = SplitMix64.From(generator);
+        var count = 0;
+        for (var i = 0; i < n; i++)
+        {
+            positives[i] = classes.RandomPositive(i, ref random);
+            // An anchor needs a positive and at least one negative.
+            if (positives[i] >= 0 && classes.Count[i] < n)
+            {
+                count++;
+            }
+            else
+            {
+                positives[i] = -1;
+            }
+        }
+
+        var squares = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            squares += double.CreateChecked(TensorPrimitives.SumOfSquares<T>(es.Slice(i * dim, dim)));
+        }
+
+        var l2 = l2Weight * squares / n;
+        var scale = reduction == Reduction.Mean ? 1.0 / Math.Max(count, 1) : 1.0;
+        using var et = e.t();
+        var products = e.mm(et);
+        var s = ManagedMining.Elements<T>(products);
+        var excluded = T.CreateChecked(-MiningMasks.Excluded);
+        var sum = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            var row = s.Slice(i * n, n);
+            var p = positives[i];
+            if (p < 0)
+            {
+                row.Clear();
+                continue;
+            }
+
+            // z_k = a·n_k − a·p over the negatives; log(1 + Σ exp z) = m + log(e^−m + Σ exp(z − m)), m = max(0, max z).
+            TensorPrimitives.Subtract(row, row[p], row);
+            foreach (var j in classes.Class(i))
+            {
+                row[j] = excluded;
+            }
+
+            var m = T.Max(TensorPrimitives.Max<T>(row), T.Zero);
+            TensorPrimitives.Subtract(row, m, row);
+            TensorPrimitives.Exp(row, row);
+            var exponentials = TensorPrimitives.Sum<T>(row);
+            var denominator = exponentials + T.Exp(-m);
+            sum += double.CreateChecked(m + T.Log(denominator));
+            if (withGradient)
+            {
+                // dl_i/dz_ik = the softmax weight of k (the 1 of log(1 + …) in the denominator); each z_ik also
+                // subtracts a_i·p_i, so the positive's column gets minus the row's sum.
+                var factor = T.CreateChecked(scale) / denominator;
+                TensorPrimitives.Multiply(row, factor, row);
+                row[p] = -exponentials * factor;
+            }
+        }
+
+        // The λ term is part of every anchor's value.
+        var loss = torch.tensor((sum + (count * l2)) * scale, embeddings.dtype);
+        if (!withGradient)
+        {
+            products.Dispose();
+            return (loss, []);
+        }
+
+        // s = e·eᵀ: d/de = (C + Cᵀ)·e, plus the λ term's 2λ/N·e per anchor.
+        AddTranspose(s, n);
+        using (products)
+        {
+            var g = products.mm(e);
+            if (l2Weight != 0)
+            {
+                var gs = ManagedMining.Elements<T>(g);
+                TensorPrimitives.MultiplyAdd(es, T.CreateChecked(count * scale * 2 * l2Weight / n), gs, gs);
+            }
+
+            return (loss, [g]);
+        }
+    }
+
+    private static (Tensor Loss, Tensor[] Gradients) Contrastive<T>(
+        Tensor embeddings, Tensor labels, double margin, Reduction reduction, bool withGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, dim) = ((int)embeddings.shape[0], (int)embeddings.shape[1]);
+        var norms = Scratch<T>.Get(NormSlot, n);
+        var rowSums = Scratch<T>.Get(RowSumSlot, n);
+        using var x = Normalize(embeddings, norms);
+        var squared = SquaredDistances<T>(x);
+        var d = ManagedMining.Elements<T>(squared);
+        using var l = labels.contiguous();
+        var classes = ClassLayout.Of(ManagedMining.Elements<long>(l), MiningWorkspace.Current);
+        var sum = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            // Same-class pairs add d²; setting them to +∞ first makes their hinge and coefficient 0 in the pass below.
+            var row = d.Slice(i * n, n);
+            foreach (var j in classes.Class(i))
+            {
+                sum += double.CreateChecked(row[j]);
+                row[j] = T.PositiveInfinity;
+            }
+
+            sum += double.CreateChecked(HingeRow(row, T.CreateChecked(margin)));
+            foreach (var j in classes.Class(i))
+            {
+                row[j] = T.One;
+            }
+
+            rowSums[i] = TensorPrimitives.Sum<T>(row);
+        }
+
+        // Each pair i < j appears twice in the full matrix, and the diagonal is zero (same class, d² = 0).
+        var pairs = (long)n * (n - 1) / 2;
+        var scale = reduction == Reduction.Mean ? (pairs == 0 ? 0 : 0.5 / pairs) : 0.5;
+        var loss = torch.tensor(sum * scale, embeddings.dtype);
+        if (!withGradient)
+        {
+            squared.Dispose();
+            return (loss, []);
+        }
+
+        // Both orders of each pair, each d²_ij moving x_i by 2·(x_i − x_j): 4·scale·(rowsum(C)·x − C·x).
+        Tensor g;
+        using (squared)
+        {
+            g = squared.mm(x);
+        }
+
+        var gs = ManagedMining.Elements<T>(g);
+        var xs = ManagedMining.Elements<T>(x);
+        var factor = T.CreateChecked(4 * scale);
+        for (var i = 0; i < n; i++)
+        {
+            var gi = gs.Slice(i * dim, dim);
+            TensorPrimitives.Negate<T>(gi, gi);
+            TensorPrimitives.MultiplyAdd(xs.Slice(i * dim, dim), rowSums[i], gi, gi);
+            TensorPrimitives.Multiply(gi, factor, gi);
+        }
+
+        NormalizeBackward(gs, xs, norms, dim);
+        return (loss, [g]);
+    }
+
+    /// <summary>
+    /// Over a row of squared distances d², replaces each by its contrastive coefficient dL/dd² (up to the scale) for a
+    /// pair of different classes, h/d with h = min(d − m, 0) = −relu(m − d) and d = √max(d², 1e-12) (0 at the clamp,
+    /// where the hinge has no gradient), and returns Σ h².
+    /// </summary>
+    private static T HingeRow<T>(Span<T> row, T margin)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var floor = T.CreateChecked(1e-12);
+        var sum = T.Zero;
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(row);
+            var (lowest, m, total) = (Vector256.Create(floor), Vector256.Create(margin), Vector256<T>.Zero);
+            for (; j <= row.Length - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                var q = Vector256.LoadUnsafe(ref start, (nuint)j);
+                var distance = Vector256.Sqrt(Vector256.Max(q, lowest));
+                var hinge = Vector256.Min(distance - m, Vector256<T>.Zero);
+                total += hinge * hinge;
+                Vector256.ConditionalSelect(Vector256.GreaterThan(q, lowest), hinge / distance, Vector256<T>.Zero).StoreUnsafe(ref start, (nuint)j);
+            }
+
+            sum = Vector256.Sum(total);
+        }
+
+        for (; j < row.Length; j++)
+        {
+            var distance = T.Sqrt(T.Max(row[j], floor));
+            var hinge = T.Min(distance - margin, T.Zero);
+            sum += hinge * hinge;
+            row[j] = row[j] > floor ? hinge / distance : T.Zero;
+        }
+
+        return sum;
+    }
+
+    /// <summary>x = e / max(‖e‖, 1e-12) per row into a new (N, D) tensor, as <c>nn.functional.normalize</c>, with the denominators in <paramref name="norms"/>.</summary>
+    private static Tensor Normalize<T>(Tensor embeddings, Span<T> norms)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, dim) = ((int)embeddings.shape[0], (int)embeddings.shape[1]);
+        using var e = embeddings.contiguous();
+        var x = torch.empty(n, dim, embeddings.dtype);
+        var es = ManagedMining.Elements<T>(e);
+        var xs = ManagedMining.Elements<T>(x);
+        var floor = T.CreateChecked(1e-12);
+        for (var i = 0; i < n; i++)
+        {
+            var row = es.Slice(i * dim, dim);
+            norms[i] = T.Max(T.Sqrt(TensorPrimitives.SumOfSquares<T>(row)), floor);
+            TensorPrimitives.Divide(row, norms[i], xs.Slice(i * dim, dim));
+        }
+
+        return x;
+    }
+
+    /// <summary>(N, N) squared distances between the rows of x in a new tensor, clamped at zero against rounding, with a zero diagonal.</summary>
+    private static Tensor SquaredDistances<T>(Tensor x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, dim) = ((int)x.shape[0], (int)x.shape[1]);
+        Tensor products;
+        using (var xt = x.t())
+        {
+            products = x.mm(xt);
+        }
+
+        var xs = ManagedMining.Elements<T>(x);
+        var squares = Scratch<T>.Get(SquareSlot, n);
+        for (var i = 0; i < n; i++)
+        {
+            squares[i] = TensorPrimitives.SumOfSquares<T>(xs.Slice(i * dim, dim));
+        }
+
+        // d²_ij = ‖x_i‖² + ‖x_j‖² − 2·x_i·x_j.
+        var d = ManagedMining.Elements<T>(products);
+        var minusTwo = T.CreateChecked(-2);
+        for (var i = 0; i < n; i++)
+        {
+            var row = d.Slice(i * n, n);
+            TensorPrimitives.MultiplyAdd(row, minusTwo, squares, row);
+            TensorPrimitives.Add(row, squares[i], row);
+            TensorPrimitives.Max(row, T.Zero, row);
+            row[i] = T.Zero;
+        }
+
+        return products;
+    }
+
+    /// <summary>The gradient of w·x_i·x_j: row i gets w·x_j and row j gets w·x_i.</summary>
+    private static void AddPair<T>(Span<T> gradient, ReadOnlySpan<T> x, int dim, int i, int j, T w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gi = gradient.Slice(i * dim, dim);
+        var gj = gradient.Slice(j * dim, dim);
+        TensorPrimitives.MultiplyAdd(x.Slice(j * dim, dim), w, gi, gi);
+        TensorPrimitives.MultiplyAdd(x.Slice(i * dim, dim), w, gj, gj);
+    }
+
+    /// <summary>The gradient with respect to e from the gradient g with respect to x = e / ‖e‖, in place: (g − x·(x·g)) / ‖e‖.</summary>
+    private static void NormalizeBackward<T>(Span<T> gradient, ReadOnlySpan<T> x, ReadOnlySpan<T> norms, int dim)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (var i = 0; i < norms.Length; i++)
+        {
+            var g = gradient.Slice(i * dim, dim);
+            var xi = x.Slice(i * dim, dim);
+            TensorPrimitives.MultiplyAdd(xi, -TensorPrimitives.Dot(xi, g), g, g);
+            TensorPrimitives.Divide(g, norms[i], g);
+        }
+    }
+
+    /// <summary>A ← A + Aᵀ in place for a square row-major matrix, in tiles that stay in cache.</summary>
+    private static void AddTranspose<T>(Span<T> a, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int Tile = 32;
+        for (var ib = 0; ib < n; ib += Tile)
+        {
+            for (var jb = ib; jb < n; jb += Tile)
+            {
+                for (var i = ib; i < Math.Min(ib + Tile, n); i++)
+                {
+                    for (var j = Math.Max(jb, i); j < Math.Min(jb + Tile, n); j++)
+                    {
+                        var sum = a[(i * n) + j] + a[(j * n) + i];
+                        a[(i * n) + j] = sum;
+                        a[(j * n) + i] = sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>A CPU float32 or float64 vector's values as doubles.</summary>
+    private static void ReadAsDouble(Tensor vector, Span<double> values)
+    {
+        using var v = vector.contiguous();
+        if (v.dtype == ScalarType.Float64)
+        {
+            ManagedMining.Elements<double>(v).CopyTo(values);
+            return;
+        }
+
+        var floats = ManagedMining.Elements<float>(v);
+        for (var k = 0; k < values.Length; k++)
+        {
+            values[k] = floats[k];
+        }
+    }
+}
