@@ -105,13 +105,17 @@ internal static class RowMining
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var n = classes.Length;
-        var q = Scratch<T>.Get(0, n);
-        var w = Scratch<T>.Get(1, n);
+        var w = Scratch<T>.Get(0, n);
         var limit = cutoff is { } c ? T.CreateChecked(c * c) : T.PositiveInfinity;
         for (var i = 0; i < n; i++)
         {
             var p = classes.RandomPositive(i, ref random);
-            var negative = p < 0 ? -1 : WeightedNegative(squared.Slice(i * n, n), classes.Class(i), dimension, limit, q, w, ref random);
+            var negative = -1;
+            if (p >= 0 && NegativeWeights(squared.Slice(i * n, n), classes.Class(i), dimension, limit, w))
+            {
+                negative = InverseCdf<T>(w, random.NextUnit());
+            }
+
             if (negative < 0)
             {
                 Skip(i, positives, negatives);
@@ -125,90 +129,134 @@ internal static class RowMining
 
     /// <summary>
     /// One row's unnormalised negative weights into <paramref name="weights"/>: between 1/2 and 2 for the most likely
-    /// candidate on the unit sphere, 0 off the candidates (own class, at or beyond the cutoff).
+    /// candidate on the unit sphere, 0 off the candidates (own class, at or beyond the squared cutoff
+    /// <paramref name="limit"/>).
     /// </summary>
     /// <returns>Whether the row has a candidate.</returns>
-    public static bool NegativeWeights<T>(
-        ReadOnlySpan<T> squared, ReadOnlySpan<int> ownClass, int dimension, T limit, Span<T> clamped, Span<T> weights)
+    public static bool NegativeWeights<T>(ReadOnlySpan<T> squared, ReadOnlySpan<int> ownClass, int dimension, T limit, Span<T> weights)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // log w = b·log(q·(1 − q/4)) − ½·log q with q = max(d², 1/4) and b = −(n − 3)/2 (see DistanceWeightedSampler);
+        // two passes over the row: the exponents b·log(…) (non-candidates at −Excluded), then the weights.
         var excluded = T.CreateChecked(-MiningMasks.Excluded);
-        // log w = b·log(q·(1 − q/4)) − ½·log q with q = max(d², 1/4) and b = −(n − 3)/2 (see DistanceWeightedSampler).
-        TensorPrimitives.Max(squared, T.CreateChecked(DistanceWeightedSampler.LowerClamp * DistanceWeightedSampler.LowerClamp), clamped);
-        TensorPrimitives.Multiply(clamped, T.CreateChecked(-0.25), weights);
-        TensorPrimitives.Add(weights, T.One, weights);
-        TensorPrimitives.Multiply(weights, clamped, weights);
-        TensorPrimitives.Max(weights, T.CreateChecked(DistanceWeightedSampler.MinSphereTerm), weights);
-        TensorPrimitives.Log(weights, weights);
-        TensorPrimitives.Multiply(weights, T.CreateChecked(-(dimension - 3) / 2.0), weights);
-        Exclude(weights, squared, ownClass, limit, excluded);
+        var b = T.CreateChecked(-(dimension - 3) / 2.0);
+        var lowest = T.CreateChecked(DistanceWeightedSampler.LowerClamp * DistanceWeightedSampler.LowerClamp);
+        var minimum = T.CreateChecked(DistanceWeightedSampler.MinSphereTerm);
+        var quarter = T.CreateChecked(0.25);
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var source = ref MemoryMarshal.GetReference(squared);
+            ref var target = ref MemoryMarshal.GetReference(weights);
+            for (; j <= squared.Length - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                var d = Vector256.LoadUnsafe(ref source, (nuint)j);
+                var q = Vector256.Max(d, Vector256.Create(lowest));
+                var sphere = Vector256.Max(q - (q * q * Vector256.Create(quarter)), Vector256.Create(minimum));
+                var exponent = Log(sphere) * Vector256.Create(b);
+                Vector256.ConditionalSelect(Vector256.LessThan(d, Vector256.Create(limit)), exponent, Vector256.Create(excluded)).StoreUnsafe(ref target, (nuint)j);
+            }
+        }
+
+        for (; j < squared.Length; j++)
+        {
+            var q = T.Max(squared[j], lowest);
+            weights[j] = squared[j] < limit ? T.Log(T.Max(q - (q * q * quarter), minimum)) * b : excluded;
+        }
+
+        foreach (var k in ownClass)
+        {
+            weights[k] = excluded;
+        }
+
         var max = TensorPrimitives.Max<T>(weights);
         if (!(max > excluded))
         {
             return false;
         }
 
-        // Subtracting the candidates' maximum leaves the likeliest weight at 1/√q ≥ 1/2: a row never underflows to zeros.
-        TensorPrimitives.Subtract(weights, max, weights);
-        TensorPrimitives.Max(weights, T.CreateChecked(MinLogWeight), weights);
-        TensorPrimitives.Exp(weights, weights);
-        TensorPrimitives.ReciprocalSqrt(clamped, clamped);
-        TensorPrimitives.Multiply(weights, clamped, weights);
-        Exclude(weights, squared, ownClass, limit, T.Zero);
+        // Subtracting the candidates' maximum leaves the likeliest weight at 1/√q ≥ 1/2: a row never underflows to
+        // zeros. Relative weights below e^-80 are raised to it (no denormal number reaches exp); non-candidates get 0.
+        var floor = T.CreateChecked(MinLogWeight);
+        var candidate = excluded / (T.One + T.One);
+        j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var source = ref MemoryMarshal.GetReference(squared);
+            ref var target = ref MemoryMarshal.GetReference(weights);
+            for (; j <= squared.Length - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                var exponent = Vector256.LoadUnsafe(ref target, (nuint)j);
+                var q = Vector256.Max(Vector256.LoadUnsafe(ref source, (nuint)j), Vector256.Create(lowest));
+                var weight = Exp(Vector256.Max(exponent - Vector256.Create(max), Vector256.Create(floor))) / Vector256.Sqrt(q);
+                Vector256.ConditionalSelect(Vector256.GreaterThan(exponent, Vector256.Create(candidate)), weight, Vector256<T>.Zero)
+                    .StoreUnsafe(ref target, (nuint)j);
+            }
+        }
+
+        for (; j < squared.Length; j++)
+        {
+            var q = T.Max(squared[j], lowest);
+            weights[j] = weights[j] > candidate ? T.Exp(T.Max(weights[j] - max, floor)) / T.Sqrt(q) : T.Zero;
+        }
+
         return true;
     }
 
-    private static int WeightedNegative<T>(
-        ReadOnlySpan<T> squared, ReadOnlySpan<int> ownClass, int dimension, T limit, Span<T> clamped, Span<T> weights, ref SplitMix64 random)
+    /// <summary>
+    /// The column of non-negative <paramref name="weights"/> (not all zero) drawn by the uniform <paramref name="u"/>
+    /// in [0, 1): column j when cdf_{j−1} ≤ t &lt; cdf_j with t = u·total, so a zero weight never is; should rounding
+    /// put t at the total, the last positive weight is taken.
+    /// </summary>
+    private static int InverseCdf<T>(ReadOnlySpan<T> weights, double u)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!NegativeWeights(squared, ownClass, dimension, limit, clamped, weights))
+        var threshold = u * double.CreateChecked(TensorPrimitives.Sum<T>(weights));
+        var cumulative = 0.0;
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            return -1;
+            // Whole vectors are skipped by their sums until the one where the threshold is crossed.
+            ref var start = ref MemoryMarshal.GetReference(weights);
+            for (; j <= weights.Length - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                var block = double.CreateChecked(Vector256.Sum(Vector256.LoadUnsafe(ref start, (nuint)j)));
+                if (cumulative + block > threshold)
+                {
+                    break;
+                }
+
+                cumulative += block;
+            }
         }
 
-        // Inverse CDF: column j is drawn when cdf_{j−1} ≤ t < cdf_j, so a zero weight never is; should rounding put
-        // t at the total, the last positive weight is taken.
-        var threshold = random.NextUnit() * double.CreateChecked(TensorPrimitives.Sum<T>(weights));
-        var cumulative = 0.0;
-        var last = -1;
-        for (var j = 0; j < weights.Length; j++)
+        for (; j < weights.Length; j++)
+        {
+            cumulative += double.CreateChecked(weights[j]);
+            if (cumulative > threshold && weights[j] > T.Zero)
+            {
+                return j;
+            }
+        }
+
+        for (j = weights.Length - 1; j >= 0; j--)
         {
             if (weights[j] > T.Zero)
             {
-                cumulative += double.CreateChecked(weights[j]);
-                if (cumulative > threshold)
-                {
-                    return j;
-                }
-
-                last = j;
+                return j;
             }
         }
 
-        return last;
+        return -1;
     }
 
-    /// <summary>Sets the entries of the own class, and those at or beyond the squared cutoff, to <paramref name="value"/>.</summary>
-    private static void Exclude<T>(Span<T> values, ReadOnlySpan<T> squared, ReadOnlySpan<int> ownClass, T limit, T value)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        foreach (var j in ownClass)
-        {
-            values[j] = value;
-        }
+    private static Vector256<T> Log<T>(Vector256<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? Vector256.Log(x.As<T, float>()).As<float, T>() : Vector256.Log(x.As<T, double>()).As<double, T>();
 
-        if (T.IsFinite(limit))
-        {
-            for (var j = 0; j < values.Length; j++)
-            {
-                if (!(squared[j] < limit))
-                {
-                    values[j] = value;
-                }
-            }
-        }
-    }
+    private static Vector256<T> Exp<T>(Vector256<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? Vector256.Exp(x.As<T, float>()).As<float, T>() : Vector256.Exp(x.As<T, double>()).As<double, T>();
 
     private static void Skip(int i, Span<int> positives, Span<int> negatives)
     {
