@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using LossLab.Losses.Mining;
@@ -63,6 +64,7 @@ internal static class ManagedMetricLosses
             ? Contrastive<float>(embeddings, labels, margin, reduction, withGradient)
             : Contrastive<double>(embeddings, labels, margin, reduction, withGradient);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (Tensor Loss, Tensor[] Gradients) Triplet<T>(
         Tensor embeddings, Tensor labels, double margin, TripletMining mining, Generator? generator, Reduction reduction, bool withGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -124,6 +126,7 @@ internal static class ManagedMetricLosses
         return (loss, [g]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (Tensor Loss, Tensor[] Gradients) Margin<T>(
         Tensor embeddings, Tensor labels, Tensor classBeta, double alpha, double? cutoff, Generator? generator, Reduction reduction, bool withGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -219,6 +222,7 @@ internal static class ManagedMetricLosses
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (Tensor Loss, Tensor[] Gradients) NPair<T>(
         Tensor embeddings, Tensor labels, double l2Weight, Generator? generator, Reduction reduction, bool withGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -258,6 +262,7 @@ internal static class ManagedMetricLosses
         var products = e.mm(et);
         var s = ManagedMining.Elements<T>(products);
         var excluded = T.CreateChecked(-MiningMasks.Excluded);
+        var factors = Scratch<T>.Get(RowSumSlot, n);
         var sum = 0.0;
         for (var i = 0; i < n; i++)
         {
@@ -266,30 +271,25 @@ internal static class ManagedMetricLosses
             if (p < 0)
             {
                 row.Clear();
+                factors[i] = T.Zero;
                 continue;
             }
 
             // z_k = a·n_k − a·p over the negatives; log(1 + Σ exp z) = m + log(e^−m + Σ exp(z − m)), m = max(0, max z).
-            TensorPrimitives.Subtract(row, row[p], row);
+            var anchorPositive = row[p];
             foreach (var j in classes.Class(i))
             {
                 row[j] = excluded;
             }
 
-            var m = T.Max(TensorPrimitives.Max<T>(row), T.Zero);
-            TensorPrimitives.Subtract(row, m, row);
-            TensorPrimitives.Exp(row, row);
-            var exponentials = TensorPrimitives.Sum<T>(row);
+            var m = T.Max(SubtractAndMax(row, anchorPositive), T.Zero);
+            var exponentials = ExpAndSum(row, m);
             var denominator = exponentials + T.Exp(-m);
             sum += double.CreateChecked(m + T.Log(denominator));
-            if (withGradient)
-            {
-                // dl_i/dz_ik = the softmax weight of k (the 1 of log(1 + …) in the denominator); each z_ik also
-                // subtracts a_i·p_i, so the positive's column gets minus the row's sum.
-                var factor = T.CreateChecked(scale) / denominator;
-                TensorPrimitives.Multiply(row, factor, row);
-                row[p] = -exponentials * factor;
-            }
+            // dl_i/dz_ik = the softmax weight of k (the 1 of log(1 + …) in the denominator), the row times
+            // scale/denominator; each z_ik also subtracts a_i·p_i, so the positive's column gets minus the row's sum.
+            factors[i] = T.CreateChecked(scale) / denominator;
+            row[p] = -exponentials;
         }
 
         // The λ term is part of every anchor's value.
@@ -301,7 +301,7 @@ internal static class ManagedMetricLosses
         }
 
         // s = e·eᵀ: d/de = (C + Cᵀ)·e, plus the λ term's 2λ/N·e per anchor.
-        AddTranspose(s, n);
+        ScaleAndAddTranspose(s, factors, n);
         using (products)
         {
             var g = products.mm(e);
@@ -315,6 +315,7 @@ internal static class ManagedMetricLosses
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (Tensor Loss, Tensor[] Gradients) Contrastive<T>(
         Tensor embeddings, Tensor labels, double margin, Reduction reduction, bool withGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -327,7 +328,7 @@ internal static class ManagedMetricLosses
         var d = ManagedMining.Elements<T>(squared);
         using var l = labels.contiguous();
         var classes = ClassLayout.Of(ManagedMining.Elements<long>(l), MiningWorkspace.Current);
-        var sum = 0.0;
+        var (sum, nonzero) = (0.0, 0L);
         for (var i = 0; i < n; i++)
         {
             // Same-class pairs add d²; setting them to +∞ first makes their hinge and coefficient 0 in the pass below.
@@ -345,6 +346,7 @@ internal static class ManagedMetricLosses
             }
 
             rowSums[i] = TensorPrimitives.Sum<T>(row);
+            nonzero += CountNonZero(row);
         }
 
         // Each pair i < j appears twice in the full matrix, and the diagonal is zero (same class, d² = 0).
@@ -357,15 +359,26 @@ internal static class ManagedMetricLosses
             return (loss, []);
         }
 
-        // Both orders of each pair, each d²_ij moving x_i by 2·(x_i − x_j): 4·scale·(rowsum(C)·x − C·x).
+        // Both orders of each pair, each d²_ij moving x_i by 2·(x_i − x_j): 4·scale·(rowsum(C)·x − C·x). Only pairs
+        // of one class and pairs of different classes within the margin have a coefficient: once most pairs are
+        // beyond it, C·x is a sum of a few rows per row, far cheaper than the dense product (which costs about as
+        // much as an axpy per entry at an eighth of the entries).
         Tensor g;
+        var xs = ManagedMining.Elements<T>(x);
         using (squared)
         {
-            g = squared.mm(x);
+            if (nonzero <= (long)n * n / 8)
+            {
+                g = torch.empty(n, dim, embeddings.dtype);
+                SparseProduct<T>(d, xs, ManagedMining.Elements<T>(g), n, dim);
+            }
+            else
+            {
+                g = squared.mm(x);
+            }
         }
 
         var gs = ManagedMining.Elements<T>(g);
-        var xs = ManagedMining.Elements<T>(x);
         var factor = T.CreateChecked(4 * scale);
         for (var i = 0; i < n; i++)
         {
@@ -384,6 +397,7 @@ internal static class ManagedMetricLosses
     /// pair of different classes, h/d with h = min(d − m, 0) = −relu(m − d) and d = √max(d², 1e-12) (0 at the clamp,
     /// where the hinge has no gradient), and returns Σ h².
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T HingeRow<T>(Span<T> row, T margin)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -418,6 +432,7 @@ internal static class ManagedMetricLosses
     }
 
     /// <summary>x = e / max(‖e‖, 1e-12) per row into a new (N, D) tensor, as <c>nn.functional.normalize</c>, with the denominators in <paramref name="norms"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor Normalize<T>(Tensor embeddings, Span<T> norms)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -438,6 +453,7 @@ internal static class ManagedMetricLosses
     }
 
     /// <summary>(N, N) squared distances between the rows of x in a new tensor, clamped at zero against rounding, with a zero diagonal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor SquaredDistances<T>(Tensor x)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -471,6 +487,7 @@ internal static class ManagedMetricLosses
     }
 
     /// <summary>The gradient of w·x_i·x_j: row i gets w·x_j and row j gets w·x_i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddPair<T>(Span<T> gradient, ReadOnlySpan<T> x, int dim, int i, int j, T w)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -481,6 +498,7 @@ internal static class ManagedMetricLosses
     }
 
     /// <summary>The gradient with respect to e from the gradient g with respect to x = e / ‖e‖, in place: (g − x·(x·g)) / ‖e‖.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NormalizeBackward<T>(Span<T> gradient, ReadOnlySpan<T> x, ReadOnlySpan<T> norms, int dim)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -493,27 +511,165 @@ internal static class ManagedMetricLosses
         }
     }
 
-    /// <summary>A ← A + Aᵀ in place for a square row-major matrix, in tiles that stay in cache.</summary>
-    private static void AddTranspose<T>(Span<T> a, int n)
+    /// <summary>The number of nonzero entries of <paramref name="row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int CountNonZero<T>(ReadOnlySpan<T> row)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        const int Tile = 32;
+        var count = 0;
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(row);
+            for (; j <= row.Length - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                count += Vector256<T>.Count - BitOperations.PopCount(Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)j), Vector256<T>.Zero).ExtractMostSignificantBits());
+            }
+        }
+
+        for (; j < row.Length; j++)
+        {
+            count += row[j] == T.Zero ? 0 : 1;
+        }
+
+        return count;
+    }
+
+    /// <summary>G = C·X for a sparse (N, N) <paramref name="c"/> and (N, D) <paramref name="x"/>: row i of G sums c_ij·x_j over the nonzero c_ij.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SparseProduct<T>(ReadOnlySpan<T> c, ReadOnlySpan<T> x, Span<T> g, int n, int dim)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var row = c.Slice(i * n, n);
+            var gi = g.Slice(i * dim, dim);
+            gi.Clear();
+            var j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                ref var start = ref MemoryMarshal.GetReference(row);
+                for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
+                {
+                    var bits = ~Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)j), Vector256<T>.Zero).ExtractMostSignificantBits()
+                        & ((1u << Vector256<T>.Count) - 1);
+                    for (; bits != 0; bits &= bits - 1)
+                    {
+                        var k = j + BitOperations.TrailingZeroCount(bits);
+                        TensorPrimitives.MultiplyAdd(x.Slice(k * dim, dim), row[k], gi, gi);
+                    }
+                }
+            }
+
+            for (; j < n; j++)
+            {
+                if (row[j] != T.Zero)
+                {
+                    TensorPrimitives.MultiplyAdd(x.Slice(j * dim, dim), row[j], gi, gi);
+                }
+            }
+        }
+    }
+
+    /// <summary>row ← row − <paramref name="value"/>, returning the new maximum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T SubtractAndMax<T>(Span<T> row, T value)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var max = T.NegativeInfinity;
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(row);
+            var (v, maxima) = (Vector256.Create(value), Vector256.Create(T.NegativeInfinity));
+            for (; j <= row.Length - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                var z = Vector256.LoadUnsafe(ref start, (nuint)j) - v;
+                maxima = Vector256.Max(maxima, z);
+                z.StoreUnsafe(ref start, (nuint)j);
+            }
+
+            for (var k = 0; k < Vector256<T>.Count; k++)
+            {
+                max = T.Max(max, maxima.GetElement(k));
+            }
+        }
+
+        for (; j < row.Length; j++)
+        {
+            row[j] -= value;
+            max = T.Max(max, row[j]);
+        }
+
+        return max;
+    }
+
+    /// <summary>row ← exp(row − <paramref name="shift"/>), returning the new sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T ExpAndSum<T>(Span<T> row, T shift)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var sum = T.Zero;
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(row);
+            var (v, total) = (Vector256.Create(shift), Vector256<T>.Zero);
+            for (; j <= row.Length - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                var z = Exp(Vector256.LoadUnsafe(ref start, (nuint)j) - v);
+                total += z;
+                z.StoreUnsafe(ref start, (nuint)j);
+            }
+
+            sum = Vector256.Sum(total);
+        }
+
+        for (; j < row.Length; j++)
+        {
+            row[j] = T.Exp(row[j] - shift);
+            sum += row[j];
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// A ← F·A + (F·A)ᵀ in place for a square row-major matrix, F = diag(<paramref name="factors"/>): the row scaling
+    /// and the symmetric sum in one pass, in tiles that stay in cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScaleAndAddTranspose<T>(Span<T> a, ReadOnlySpan<T> factors, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int Tile = 16;
+        ref var start = ref MemoryMarshal.GetReference(a);
         for (var ib = 0; ib < n; ib += Tile)
         {
+            var iEnd = Math.Min(ib + Tile, n);
             for (var jb = ib; jb < n; jb += Tile)
             {
-                for (var i = ib; i < Math.Min(ib + Tile, n); i++)
+                var jEnd = Math.Min(jb + Tile, n);
+                for (var i = ib; i < iEnd; i++)
                 {
-                    for (var j = Math.Max(jb, i); j < Math.Min(jb + Tile, n); j++)
+                    var fi = factors[i];
+                    ref var row = ref Unsafe.Add(ref start, i * n);
+                    for (var j = Math.Max(jb, i); j < jEnd; j++)
                     {
-                        var sum = a[(i * n) + j] + a[(j * n) + i];
-                        a[(i * n) + j] = sum;
-                        a[(j * n) + i] = sum;
+                        ref var upper = ref Unsafe.Add(ref row, j);
+                        ref var lower = ref Unsafe.Add(ref start, (j * n) + i);
+                        var sum = (fi * upper) + (factors[j] * lower);
+                        upper = sum;
+                        lower = sum;
                     }
                 }
             }
         }
     }
+
+    private static Vector256<T> Exp<T>(Vector256<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? Vector256.Exp(x.As<T, float>()).As<float, T>() : Vector256.Exp(x.As<T, double>()).As<double, T>();
 
     /// <summary>A CPU float32 or float64 vector's values as doubles.</summary>
     private static void ReadAsDouble(Tensor vector, Span<double> values)

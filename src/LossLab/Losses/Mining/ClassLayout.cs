@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LossLab.Losses.Mining;
 
 /// <summary>
@@ -31,6 +33,7 @@ internal readonly ref struct ClassLayout
     public int Length => Order.Length;
 
     /// <summary>The layout of <paramref name="labels"/>, in the workspace's arrays (valid until its next use).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ClassLayout Of(ReadOnlySpan<long> labels, MiningWorkspace workspace)
     {
         var n = labels.Length;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -21,6 +22,7 @@ internal static class RowMining
     private const double MinLogWeight = -80;
 
     /// <summary>Semi-hard mining: a random positive, then a random negative with d_ap &lt; d_an &lt; d_ap + margin, else any negative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SemiHard<T>(
         ReadOnlySpan<T> distances, in ClassLayout classes, double margin, ref SplitMix64 random, Span<int> positives, Span<int> negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -54,6 +56,7 @@ internal static class RowMining
     }
 
     /// <summary>Batch-hard mining: the farthest positive (the first on ties) and the nearest negative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BatchHard<T>(ReadOnlySpan<T> distances, in ClassLayout classes, Span<int> positives, Span<int> negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -99,6 +102,7 @@ internal static class RowMining
     /// <param name="random">The draws.</param>
     /// <param name="positives">Per row, the positive.</param>
     /// <param name="negatives">Per row, the negative.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DistanceWeighted<T>(
         ReadOnlySpan<T> squared, in ClassLayout classes, int dimension, double? cutoff, ref SplitMix64 random,
         Span<int> positives, Span<int> negatives)
@@ -133,6 +137,7 @@ internal static class RowMining
     /// <paramref name="limit"/>).
     /// </summary>
     /// <returns>Whether the row has a candidate.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool NegativeWeights<T>(ReadOnlySpan<T> squared, ReadOnlySpan<int> ownClass, int dimension, T limit, Span<T> weights)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -208,6 +213,7 @@ internal static class RowMining
     /// in [0, 1): column j when cdf_{j−1} ≤ t &lt; cdf_j with t = u·total, so a zero weight never is; should rounding
     /// put t at the total, the last positive weight is taken.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int InverseCdf<T>(ReadOnlySpan<T> weights, double u)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -265,6 +271,7 @@ internal static class RowMining
     }
 
     /// <summary>How many entries lie strictly between <paramref name="low"/> and <paramref name="high"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CountBetween<T>(ReadOnlySpan<T> values, T low, T high)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -293,6 +300,7 @@ internal static class RowMining
     }
 
     /// <summary>The index of the <paramref name="k"/>-th (from 0) entry strictly between the bounds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int KthBetween<T>(ReadOnlySpan<T> values, T low, T high, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
