@@ -47,7 +47,9 @@ internal static class FusedMetricLosses
 
     /// <summary>Proxy-NCA (see <see cref="LossFunctions.ProxyNca"/>), reduced by mean or sum.</summary>
     public static Tensor ProxyNca(Tensor embeddings, Tensor labels, Tensor proxies, Reduction reduction) =>
-        Run(withGradient => ProxyNcaCompute(embeddings, labels, proxies, reduction, withGradient), embeddings, proxies);
+        ManagedMetricLosses.Supports(embeddings, labels) && ManagedMetricLosses.SupportsParameter(proxies) && proxies.dtype == embeddings.dtype
+            ? Run(withGradient => ManagedMetricLosses.ProxyNca(embeddings, labels, proxies, reduction, withGradient), embeddings, proxies)
+            : Run(withGradient => ProxyNcaCompute(embeddings, labels, proxies, reduction, withGradient), embeddings, proxies);
 
     private static Tensor Run(Func<bool, (Tensor Loss, Tensor[] Gradients)> compute, params Tensor[] inputs)
     {

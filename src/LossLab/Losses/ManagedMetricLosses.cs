@@ -57,6 +57,13 @@ internal static class ManagedMetricLosses
             ? NPair<float>(embeddings, labels, l2Weight, generator, reduction, withGradient)
             : NPair<double>(embeddings, labels, l2Weight, generator, reduction, withGradient);
 
+    /// <summary>Proxy-NCA with one proxy per class, reduced by mean or sum; the proxies must have the embeddings' dtype.</summary>
+    public static (Tensor Loss, Tensor[] Gradients) ProxyNca(
+        Tensor embeddings, Tensor labels, Tensor proxies, Reduction reduction, bool withGradient) =>
+        embeddings.dtype == ScalarType.Float32
+            ? ProxyNca<float>(embeddings, labels, proxies, reduction, withGradient)
+            : ProxyNca<double>(embeddings, labels, proxies, reduction, withGradient);
+
     /// <summary>Contrastive loss over all pairs, reduced by mean or sum.</summary>
     public static (Tensor Loss, Tensor[] Gradients) Contrastive(
         Tensor embeddings, Tensor labels, double margin, Reduction reduction, bool withGradient) =>
@@ -390,6 +397,109 @@ internal static class ManagedMetricLosses
 
         NormalizeBackward(gs, xs, norms, dim);
         return (loss, [g]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (Tensor Loss, Tensor[] Gradients) ProxyNca<T>(
+        Tensor embeddings, Tensor labels, Tensor proxies, Reduction reduction, bool withGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, dim, classCount) = ((int)embeddings.shape[0], (int)embeddings.shape[1], (int)proxies.shape[0]);
+        using var l = labels.contiguous();
+        var label = ManagedMining.Elements<long>(l);
+        foreach (var y in label)
+        {
+            if ((ulong)y >= (ulong)classCount)
+            {
+                throw new ArgumentException($"labels must lie in [0, {classCount}) to index the proxies, got {y}", nameof(labels));
+            }
+        }
+
+        // x = 3·x̂ and p = 3·p̂ for unit rows x̂, p̂: D_ik = ‖x_i − p_k‖² = 9·(‖x̂_i‖² + ‖p̂_k‖² − 2·x̂_i·p̂_k).
+        var xNorms = Scratch<T>.Get(NormSlot, n);
+        var pNorms = Scratch<T>.Get(RowSumSlot, classCount);
+        var pSquares = Scratch<T>.Get(0, classCount);
+        var columnSums = Scratch<T>.Get(1, classCount);
+        using var xUnit = Normalize(embeddings, xNorms);
+        using var pUnit = Normalize(proxies, pNorms);
+        var xs = ManagedMining.Elements<T>(xUnit);
+        var ps = ManagedMining.Elements<T>(pUnit);
+        for (var k = 0; k < classCount; k++)
+        {
+            pSquares[k] = TensorPrimitives.SumOfSquares<T>(ps.Slice(k * dim, dim));
+        }
+
+        Tensor products;
+        using (var pt = pUnit.t())
+        {
+            products = xUnit.mm(pt);
+        }
+
+        using var coefficients = products;
+        var c = ManagedMining.Elements<T>(coefficients);
+        var (scale, nine, excluded) = (reduction == Reduction.Mean ? 1.0 / n : 1.0, T.CreateChecked(LossFunctions.ProxyNcaScale * LossFunctions.ProxyNcaScale), T.CreateChecked(MiningMasks.Excluded));
+        columnSums.Clear();
+        var rowSums = Scratch<T>.Get(SquareSlot, n);
+        var sum = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            var row = c.Slice(i * classCount, classCount);
+            var y = (int)label[i];
+            // −D_i, then the own proxy pushed out of the logsumexp over the others.
+            TensorPrimitives.Multiply(row, T.CreateChecked(2), row);
+            TensorPrimitives.Subtract(row, pSquares, row);
+            TensorPrimitives.Subtract(row, TensorPrimitives.SumOfSquares<T>(xs.Slice(i * dim, dim)), row);
+            TensorPrimitives.Multiply(row, nine, row);
+            TensorPrimitives.Min(row, T.Zero, row);
+            var positive = -row[y];
+            row[y] = -excluded;
+            var m = TensorPrimitives.Max<T>(row);
+            var exponentials = ExpAndSum(row, m);
+            sum += double.CreateChecked(positive + m + T.Log(exponentials));
+            if (withGradient)
+            {
+                // dl_i/dD_ik = [k = y_i] − softmax_k(−D_i, k ≠ y_i).
+                TensorPrimitives.Multiply(row, T.CreateChecked(-scale) / exponentials, row);
+                row[y] = T.CreateChecked(scale);
+                rowSums[i] = TensorPrimitives.Sum<T>(row);
+                TensorPrimitives.Add(columnSums, row, columnSums);
+            }
+        }
+
+        var loss = torch.tensor(sum * scale, embeddings.dtype);
+        if (!withGradient)
+        {
+            return (loss, []);
+        }
+
+        // D_ik moves x_i by 2·(x_i − p_k) and p_k by 2·(p_k − x_i); with x = 3·x̂, p = 3·p̂ and the chain through the
+        // scaling, the gradient with respect to x̂ is 18·(rowsum(C)·x̂ − C·p̂), that for p̂ is 18·(colsum(C)·p̂ − Cᵀ·x̂).
+        var gx = coefficients.mm(pUnit);
+        Tensor gp;
+        using (var ct = coefficients.t())
+        {
+            gp = ct.mm(xUnit);
+        }
+
+        var factor = T.CreateChecked(2 * LossFunctions.ProxyNcaScale * LossFunctions.ProxyNcaScale);
+        Combine(ManagedMining.Elements<T>(gx), xs, rowSums, factor, dim);
+        Combine(ManagedMining.Elements<T>(gp), ps, columnSums, factor, dim);
+        NormalizeBackward(ManagedMining.Elements<T>(gx), xs, xNorms, dim);
+        NormalizeBackward(ManagedMining.Elements<T>(gp), ps, pNorms, dim);
+        return (loss, [gx, gp]);
+    }
+
+    /// <summary>Row i of <paramref name="product"/> ← factor·(sums_i·u_i − product_i), in place.</summary>
+    private static void Combine<T>(Span<T> product, ReadOnlySpan<T> u, ReadOnlySpan<T> sums, T factor, int dim)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (var i = 0; i < sums.Length; i++)
+        {
+            var row = product.Slice(i * dim, dim);
+            TensorPrimitives.Negate<T>(row, row);
+            TensorPrimitives.MultiplyAdd(u.Slice(i * dim, dim), sums[i], row, row);
+            TensorPrimitives.Multiply(row, factor, row);
+        }
     }
 
     /// <summary>

@@ -123,6 +123,40 @@ public sealed class ManagedMetricLossTests
         }
     }
 
+    [Theory]
+    [InlineData(Reduction.Mean)]
+    [InlineData(Reduction.Sum)]
+    public void Should_MatchPerSampleLoss_When_ProxyNcaIsDifferentiatedForEmbeddingsAndProxies(Reduction reduction)
+    {
+        // Given a batch and proxies of 5 classes in float64, and the same in float32
+        using var scope = NewDisposeScope();
+        torch.manual_seed(74);
+        var labels = torch.arange(5).repeat(6);
+        var x = torch.randn(30, 12, dtype: ScalarType.Float64).requires_grad_();
+        var proxies = (torch.randn(5, 12, dtype: ScalarType.Float64) * 0.2).requires_grad_();
+        var x32 = x.detach().to(ScalarType.Float32).requires_grad_();
+        var proxies32 = proxies.detach().to(ScalarType.Float32).requires_grad_();
+
+        // When the fused loss, the composed per-sample losses reduced alike, and the float32 loss are differentiated
+        var fused = LossFunctions.ProxyNca(x, labels, proxies, reduction);
+        var perSample = LossFunctions.ProxyNca(x, labels, proxies, Reduction.None);
+        var composed = reduction == Reduction.Mean ? perSample.mean() : perSample.sum();
+        var fusedGradients = torch.autograd.grad([fused], [x, proxies]);
+        var composedGradients = torch.autograd.grad([composed], [x, proxies]);
+        var single = LossFunctions.ProxyNca(x32, labels, proxies32, reduction);
+        var singleGradients = torch.autograd.grad([single], [x32, proxies32]);
+
+        // Then the fused loss matches the composed one, and float32 matches float64 to its precision
+        AssertClose(composed.item<double>(), fused, 1e-12, "loss");
+        AssertClose(composed.item<double>(), single, 1e-5, "float32 loss");
+        for (var i = 0; i < 2; i++)
+        {
+            var expected = composedGradients[i].data<double>().ToArray();
+            AssertClose(expected, fusedGradients[i], 1e-12, $"gradient {i}");
+            AssertClose(expected, singleGradients[i], 1e-4, $"float32 gradient {i}");
+        }
+    }
+
     [Fact]
     public void Should_RepeatEveryDraw_When_SeedIsTheSame()
     {
