@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using LossLab.Losses.Mining;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -752,6 +753,12 @@ internal static class ManagedMetricLosses
     private static void ScaleAndAddTranspose<T>(Span<T> a, ReadOnlySpan<T> factors, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && Avx.IsSupported && n % 8 == 0)
+        {
+            ScaleAndAddTranspose(MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(factors), n);
+            return;
+        }
+
         const int Tile = 16;
         ref var start = ref MemoryMarshal.GetReference(a);
         for (var ib = 0; ib < n; ib += Tile)
@@ -775,6 +782,75 @@ internal static class ManagedMetricLosses
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="ScaleAndAddTranspose{T}"/> for float32 with N a multiple of 8, in 8 × 8 blocks held in AVX registers:
+    /// the scalar version spends most of its time on the strided half of each pair.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScaleAndAddTranspose(Span<float> a, ReadOnlySpan<float> factors, int n)
+    {
+        ref var start = ref MemoryMarshal.GetReference(a);
+        ref var f = ref MemoryMarshal.GetReference(factors);
+        Span<Vector256<float>> upper = stackalloc Vector256<float>[8];
+        Span<Vector256<float>> lower = stackalloc Vector256<float>[8];
+        for (var ib = 0; ib < n; ib += 8)
+        {
+            for (var jb = ib; jb < n; jb += 8)
+            {
+                // Block (ib, jb) holds E_ij, block (jb, ib) holds E_ji; both become f_i·E_ij + f_j·E_ji (transposed).
+                for (var r = 0; r < 8; r++)
+                {
+                    upper[r] = Vector256.LoadUnsafe(ref start, (nuint)(((ib + r) * n) + jb));
+                    lower[r] = Vector256.LoadUnsafe(ref start, (nuint)(((jb + r) * n) + ib));
+                }
+
+                Transpose8(lower);
+                var columnFactors = Vector256.LoadUnsafe(ref f, (nuint)jb);
+                for (var r = 0; r < 8; r++)
+                {
+                    upper[r] = (Vector256.Create(Unsafe.Add(ref f, ib + r)) * upper[r]) + (columnFactors * lower[r]);
+                    lower[r] = upper[r];
+                }
+
+                Transpose8(lower);
+                for (var r = 0; r < 8; r++)
+                {
+                    upper[r].StoreUnsafe(ref start, (nuint)(((ib + r) * n) + jb));
+                    lower[r].StoreUnsafe(ref start, (nuint)(((jb + r) * n) + ib));
+                }
+            }
+        }
+    }
+
+    /// <summary>Transposes an 8 × 8 float block held as eight rows.</summary>
+    private static void Transpose8(Span<Vector256<float>> rows)
+    {
+        var t0 = Avx.UnpackLow(rows[0], rows[1]);
+        var t1 = Avx.UnpackHigh(rows[0], rows[1]);
+        var t2 = Avx.UnpackLow(rows[2], rows[3]);
+        var t3 = Avx.UnpackHigh(rows[2], rows[3]);
+        var t4 = Avx.UnpackLow(rows[4], rows[5]);
+        var t5 = Avx.UnpackHigh(rows[4], rows[5]);
+        var t6 = Avx.UnpackLow(rows[6], rows[7]);
+        var t7 = Avx.UnpackHigh(rows[6], rows[7]);
+        var s0 = Avx.Shuffle(t0, t2, 0x44);
+        var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44);
+        var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44);
+        var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44);
+        var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        rows[0] = Avx.Permute2x128(s0, s4, 0x20);
+        rows[1] = Avx.Permute2x128(s1, s5, 0x20);
+        rows[2] = Avx.Permute2x128(s2, s6, 0x20);
+        rows[3] = Avx.Permute2x128(s3, s7, 0x20);
+        rows[4] = Avx.Permute2x128(s0, s4, 0x31);
+        rows[5] = Avx.Permute2x128(s1, s5, 0x31);
+        rows[6] = Avx.Permute2x128(s2, s6, 0x31);
+        rows[7] = Avx.Permute2x128(s3, s7, 0x31);
     }
 
     private static Vector256<T> Exp<T>(Vector256<T> x)
