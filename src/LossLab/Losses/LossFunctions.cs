@@ -311,7 +311,7 @@ public static class LossFunctions
         Tensor anchors, positives;
         using (torch.no_grad())
         {
-            var (choice, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), generator);
+            var (choice, hasPositive) = MiningMasks.RandomPositive(labels, generator);
             var hasNegative = MiningMasks.OtherClass(labels, embeddings.dtype).sum(1).gt(0);
             anchors = hasPositive.logical_and_(hasNegative).nonzero().squeeze(1);
             positives = choice.index_select(0, anchors);

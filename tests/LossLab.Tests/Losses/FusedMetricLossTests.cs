@@ -134,7 +134,7 @@ public sealed class FusedMetricLossTests
                     var cutoff = loss == "margin-cutoff";
                     var fused = LossFunctions.Margin(x, labels, beta, 0.3, cutoff, g1, reduction);
                     var (p, n, valid) = DistanceWeightedSampler.MineRows(
-                        squared, labels, other, (int)x.shape[1], cutoff ? DistanceWeightedSampler.DefaultCutoff : null, g2);
+                        squared, labels, (int)x.shape[1], cutoff ? DistanceWeightedSampler.DefaultCutoff : null, g2);
                     using var t = MiningMasks.Select(valid, p, n);
                     return (fused, LossFunctions.MarginFromIndices(x, labels, beta, t.Anchors, t.Positives, t.Negatives, 0.3, reduction));
                 }
@@ -142,7 +142,7 @@ public sealed class FusedMetricLossTests
             default:
                 {
                     var fused = LossFunctions.NPair(x, labels, 0.01, g1, reduction);
-                    var (p, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), g2);
+                    var (p, hasPositive) = MiningMasks.RandomPositive(labels, g2);
                     var anchors = hasPositive.logical_and_(other.sum(1).gt(0)).nonzero().squeeze(1);
                     return (fused, LossFunctions.NPairFromIndices(x, labels, anchors, p.index_select(0, anchors), 0.01, reduction));
                 }

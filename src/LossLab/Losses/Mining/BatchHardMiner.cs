@@ -19,14 +19,23 @@ public static class BatchHardMiner
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         var d = distances.detach();
-        var (positives, negatives, valid) = MineRows(d, MiningMasks.OtherClass(labels, d.dtype));
+        var (positives, negatives, valid) = MineRows(d, labels);
         return MiningMasks.Select(valid, positives, negatives).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances and their (N, N) other-class mask.</summary>
-    internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(Tensor distances, Tensor otherClass)
+    /// <summary>
+    /// One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances: in managed memory on
+    /// the CPU (<see cref="ManagedMining"/>), with batched libtorch ops elsewhere.
+    /// </summary>
+    internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(Tensor distances, Tensor labels)
     {
+        if (ManagedMining.Supports(distances, labels))
+        {
+            return ManagedMining.MineRows(distances, labels, ManagedMining.Kind.BatchHard);
+        }
+
         using var scope = NewDisposeScope();
+        var otherClass = MiningMasks.OtherClass(labels, distances.dtype);
         var same = 1 - otherClass;
         // Other classes score −1 (below every distance), the row itself too; same-class entries +Excluded for the minimum.
         var score = torch.addcmul(otherClass.neg(), distances, same, 1);

@@ -23,7 +23,7 @@ public static class DistanceWeightedSampler
     // Keeps log(1 − d²/4) finite for d ≥ 2, which rounding can produce on the unit sphere: q·(1 − q/4) is raised to
     // 2⁻²⁴ ≈ 6e-8, the step of float32 below 1, so that its difference from 1 (what log1p takes) stays exact. It acts
     // only for d within 2e-8 of 2.
-    private const double MinSphereTerm = 1.0 / (1 << 24);
+    internal const double MinSphereTerm = 1.0 / (1 << 24);
 
     /// <summary>Sampling probabilities of every negative for every anchor.</summary>
     /// <param name="distances">(N, N) Euclidean distances between L2-normalised embeddings.</param>
@@ -56,16 +56,25 @@ public static class DistanceWeightedSampler
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         var squared = distances.detach().square();
-        var (positives, negatives, valid) = MineRows(squared, labels, MiningMasks.OtherClass(labels, squared.dtype), dimension, cutoff, generator);
+        var (positives, negatives, valid) = MineRows(squared, labels, dimension, cutoff, generator);
         return MiningMasks.Select(valid, positives, negatives).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One (positive, negative) per row, with (N) bool validity, for detached (N, N) squared distances and their (N, N) other-class mask.</summary>
+    /// <summary>
+    /// One (positive, negative) per row, with (N) bool validity, for detached (N, N) squared distances: in managed
+    /// memory on the CPU (<see cref="ManagedMining"/>), with batched libtorch ops elsewhere.
+    /// </summary>
     internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(
-        Tensor squaredDistances, Tensor labels, Tensor otherClass, int dimension, double? cutoff, Generator? generator)
+        Tensor squaredDistances, Tensor labels, int dimension, double? cutoff, Generator? generator)
     {
+        if (ManagedMining.Supports(squaredDistances, labels))
+        {
+            return ManagedMining.MineRows(
+                squaredDistances, labels, ManagedMining.Kind.DistanceWeighted, dimension: dimension, cutoff: cutoff, generator: generator);
+        }
+
         using var scope = NewDisposeScope();
-        var weights = Weights(squaredDistances, otherClass, dimension, cutoff);
+        var weights = Weights(squaredDistances, MiningMasks.OtherClass(labels, squaredDistances.dtype), dimension, cutoff);
         var (positives, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), generator);
         var negatives = MiningMasks.WeightedChoice(weights, generator);
         var valid = hasPositive.logical_and_(weights.sum(1).gt(0));

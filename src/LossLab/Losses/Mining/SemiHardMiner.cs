@@ -23,15 +23,23 @@ public static class SemiHardMiner
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         var d = distances.detach();
-        var (positives, negatives, valid) = MineRows(d, labels, MiningMasks.OtherClass(labels, d.dtype), margin, generator);
+        var (positives, negatives, valid) = MineRows(d, labels, margin, generator);
         return MiningMasks.Select(valid, positives, negatives).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances and their (N, N) other-class mask.</summary>
-    internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(
-        Tensor distances, Tensor labels, Tensor otherClass, double margin, Generator? generator)
+    /// <summary>
+    /// One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances: in managed memory on
+    /// the CPU (<see cref="ManagedMining"/>), with batched libtorch ops elsewhere.
+    /// </summary>
+    internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(Tensor distances, Tensor labels, double margin, Generator? generator)
     {
+        if (ManagedMining.Supports(distances, labels))
+        {
+            return ManagedMining.MineRows(distances, labels, ManagedMining.Kind.SemiHard, margin: margin, generator: generator);
+        }
+
         using var scope = NewDisposeScope();
+        var otherClass = MiningMasks.OtherClass(labels, distances.dtype);
         var blocks = ClassBlocks.Of(labels);
         var (positives, hasPositive) = MiningMasks.RandomPositive(blocks, generator);
         var t = distances - distances.gather(1, positives.unsqueeze(1));
