@@ -196,7 +196,7 @@ public static class KMeans
     private static void AssignChunk(Space space, PackedRows packed, int chunk, int[] labels, float[] distances, ChunkSums sums)
     {
         var (n, dim) = (space.Count, space.Dim);
-        var width = PackedRows.Width;
+        var width = packed.Width;
         var padding = new float[DotKernel.Rows * dim];
         var tile = new float[DotKernel.Rows * width];
         Span<float> best = stackalloc float[DotKernel.Rows];
@@ -213,7 +213,7 @@ public static class KMeans
             argBest.Clear();
             for (var p = 0; p < packed.Panels; p++)
             {
-                DotKernel.Tile(queries, dim, packed.Panel(p), tile);
+                DotKernel.Tile(queries, dim, packed.Panel(p), width, tile);
                 var norms = packed.PanelNorms(p);
                 for (var r = 0; r < DotKernel.Rows; r++)
                 {
