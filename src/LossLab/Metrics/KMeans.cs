@@ -101,6 +101,7 @@ public static class KMeans
 
     // Greedy k-means++: each new centre is the best, by resulting potential Σ min-distance², of a
     // few candidates drawn with probability proportional to the squared distance to the centres so far.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[] PlusPlus(Space space, int k, Random rng)
     {
         var (n, dim) = (space.Count, space.Dim);
@@ -182,7 +183,7 @@ public static class KMeans
     private static double AssignAndSum(Space space, float[] centroids, int k, int[] labels, float[] distances, ChunkSums sums)
     {
         var packed = new PackedRows(centroids, k, space.Dim);
-        Parallel.For(0, space.Chunks, space.Options, chunk => AssignChunk(space, packed, chunk, labels, distances, sums));
+        Workers.For(space.Chunks, space.Threads, chunk => AssignChunk(space, packed, chunk, labels, distances, sums));
         var inertia = 0.0;
         foreach (var distance in distances)
         {
@@ -338,7 +339,7 @@ public static class KMeans
 
         public float[] SquaredNorms { get; } = Norms(points, count, dim);
 
-        public ParallelOptions Options { get; } = new() { MaxDegreeOfParallelism = threads };
+        public int Threads { get; } = threads;
 
         // Work items of whole query groups; fixed by the point count alone, so the float64 sums
         // (and the clustering) do not depend on the thread count.
@@ -354,7 +355,7 @@ public static class KMeans
         public float[] DistancesTo(int[] candidates)
         {
             var result = new float[candidates.Length * Count];
-            Parallel.For(0, Chunks, Options, chunk =>
+            Workers.For(Chunks, Threads, chunk =>
             {
                 var (firstGroup, endGroup) = ChunkGroups(chunk);
                 DistanceRange(candidates, firstGroup * DotKernel.Rows, Math.Min(Count, endGroup * DotKernel.Rows), result);
@@ -378,6 +379,7 @@ public static class KMeans
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static float[] Norms(float[] points, int count, int dim)
         {
             var norms = new float[count];

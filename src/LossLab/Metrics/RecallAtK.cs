@@ -143,12 +143,11 @@ public static class RecallAtK
         Array.Fill(scores, float.NegativeInfinity);
         Array.Fill(indices, int.MaxValue);
         var locks = Enumerable.Range(0, blocks).Select(_ => new object()).ToArray();
-        Parallel.For(
-            0,
+        Workers.For(
             pairs.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
+            threads,
             () => new PairScratch(blockRows, neighbours, dim, packed.Width),
-            (pair, _, scratch) =>
+            (pair, scratch) =>
             {
                 var (a, b) = pairs[pair];
                 var block = new Pair(a * blockRows, Math.Min(n, (a + 1) * blockRows), b * blockRows, Math.Min(n, (b + 1) * blockRows));
@@ -165,10 +164,7 @@ public static class RecallAtK
                         Merge(scratch.ColumnScores, scratch.ColumnIndices, scores, indices, block.ColumnStart, block.ColumnEnd, neighbours);
                     }
                 }
-
-                return scratch;
-            },
-            _ => { });
+            });
 
         if (order is null)
         {
@@ -287,6 +283,7 @@ public static class RecallAtK
     }
 
     // Inserts (score, index) into a top-K list if it ranks above the list's last entry.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Offer(Span<float> scores, Span<int> indices, float score, int index)
     {
         var pos = scores.Length - 1;
@@ -307,10 +304,12 @@ public static class RecallAtK
     }
 
     // The ranking of neighbours: higher score (nearer) first, then the lower index.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Ranks(float score, int index, float otherScore, int otherIndex) =>
         score > otherScore || (score == otherScore && index < otherIndex);
 
     // Merges local top-K lists of points [start, end) into the global ones.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Merge(float[] localScores, int[] localIndices, float[] scores, int[] indices, int start, int end, int k)
     {
         Span<float> mergedScores = stackalloc float[k];

@@ -1,0 +1,42 @@
+using LossLab.Metrics;
+
+namespace LossLab.Tests.Metrics;
+
+public sealed class WorkersTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 37)]
+    [InlineData(8, 3)]
+    [InlineData(3, 0)]
+    public void Should_RunEveryItemOnce_When_ThreadsAndItemsVary(int threads, int count)
+    {
+        // Given a counter per item and a count of the states created
+        var runs = new int[count];
+        var states = 0;
+
+        // When the items run
+        Workers.For(count, threads, () => Interlocked.Increment(ref states), (item, _) => Interlocked.Increment(ref runs[item]));
+
+        // Then each ran exactly once, with at most one state per thread
+        Assert.All(runs, r => Assert.Equal(1, r));
+        Assert.InRange(states, 1, Math.Max(1, Math.Min(threads, count)));
+    }
+
+    [Fact]
+    public void Should_RethrowTheFailure_When_AnItemThrows()
+    {
+        // Given items of which one throws
+        // When they run on two threads
+        var error = Assert.Throws<InvalidOperationException>(() => Workers.For(100, 2, item =>
+        {
+            if (item == 42)
+            {
+                throw new InvalidOperationException("item 42");
+            }
+        }));
+
+        // Then the caller sees that exception
+        Assert.Equal("item 42", error.Message);
+    }
+}
