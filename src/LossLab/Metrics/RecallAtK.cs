@@ -180,29 +180,37 @@ public static class RecallAtK
         return nearest;
     }
 
-    // The points grouped by class, ascending index within a class. Same-class points are usually
-    // each other's nearest, so this order lets the diagonal pairs settle most K-th best scores.
+    // The points grouped by class (classes in order of first appearance, ascending index within
+    // a class). Same-class points are usually each other's nearest, so this order lets the
+    // diagonal pairs settle most K-th best scores. A counting sort: O(n) and stable.
     private static int[] ClassOrder(ReadOnlySpan<long> labels)
     {
-        var keys = labels.ToArray();
-        var order = new int[keys.Length];
-        for (var i = 0; i < order.Length; i++)
+        var classOf = new Dictionary<long, int>();
+        var classes = new int[labels.Length];
+        var starts = new List<int>();
+        for (var i = 0; i < labels.Length; i++)
         {
-            order[i] = i;
-        }
-
-        // Array.Sort is not stable: sort each class's indices afterwards.
-        Array.Sort(keys, order);
-        for (var start = 0; start < keys.Length;)
-        {
-            var end = start + 1;
-            while (end < keys.Length && keys[end] == keys[start])
+            if (!classOf.TryGetValue(labels[i], out var c))
             {
-                end++;
+                c = classOf.Count;
+                classOf.Add(labels[i], c);
+                starts.Add(0);
             }
 
-            Array.Sort(order, start, end - start);
-            start = end;
+            classes[i] = c;
+            starts[c]++;
+        }
+
+        var next = 0;
+        for (var c = 0; c < starts.Count; c++)
+        {
+            (starts[c], next) = (next, next + starts[c]);
+        }
+
+        var order = new int[labels.Length];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            order[starts[classes[i]]++] = i;
         }
 
         return order;
