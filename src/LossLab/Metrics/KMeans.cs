@@ -8,16 +8,20 @@ namespace LossLab.Metrics;
 /// <summary>
 /// Seeded k-means: greedy k-means++ initialisation (as scikit-learn's: 2 + ⌊ln k⌋ candidates per
 /// centre, the one lowering the potential most wins), then Lloyd iterations until the assignments
-/// stop changing, the inertia changes by less than <see cref="RelativeTolerance"/>, or the
-/// iteration limit; the best of several restarts by inertia. Runs on the CPU in float32 (sums in
+/// stop changing, the centres move by at most <see cref="Tolerance"/> times the data's mean
+/// per-feature variance (Σ‖Δc‖², scikit-learn's rule and default), or the iteration limit; the
+/// best of several restarts by inertia. Runs on the CPU in float32 (sums in
 /// float64) on <c>torch.get_num_threads()</c> threads; point-to-centre distances stream through
 /// <see cref="DotKernel"/> tiles, so memory is O(N·D). The same seed gives the same clustering
 /// whatever the thread count.
 /// </summary>
 public static class KMeans
 {
-    /// <summary>Lloyd stops when the inertia changes by at most this fraction between iterations.</summary>
-    public const double RelativeTolerance = 1e-6;
+    /// <summary>
+    /// Lloyd stops when the squared centre shifts of one iteration sum to at most this fraction of
+    /// the mean per-feature variance of the points (scikit-learn's <c>tol</c>, same default).
+    /// </summary>
+    public const double Tolerance = 1e-4;
 
     // Work items: at least 64 query groups (384 points), at most 64 items, so the per-item
     // float64 sums stay small (64 × k × D) whatever N.
@@ -47,7 +51,7 @@ public static class KMeans
     }
 
     /// <summary>k-means of row-major (n × dim) points; see the public overload.</summary>
-    internal static Clustering Fit(float[] points, int n, int dim, int k, int restarts, int seed, int maxIterations, int threads)
+    internal static Clustering Fit(float[] points, int n, int dim, int k, int restarts, int seed, int maxIterations, int threads, double tolerance = Tolerance)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, n);
@@ -55,10 +59,11 @@ public static class KMeans
         ArgumentOutOfRangeException.ThrowIfLessThan(maxIterations, 1);
         var space = new Space(points, n, dim, Math.Max(1, threads));
         var rng = new Random(seed);
+        var shiftTolerance = tolerance * space.MeanVariance();
         Clustering? best = null;
         for (var r = 0; r < restarts; r++)
         {
-            var run = RunOnce(space, k, rng, maxIterations);
+            var run = RunOnce(space, k, rng, maxIterations, shiftTolerance);
             if (best is null || run.Inertia < best.Inertia)
             {
                 best = run;
@@ -68,7 +73,7 @@ public static class KMeans
         return best!;
     }
 
-    private static Clustering RunOnce(Space space, int k, Random rng, int maxIterations)
+    private static Clustering RunOnce(Space space, int k, Random rng, int maxIterations, double shiftTolerance)
     {
         var n = space.Count;
         var sums = new ChunkSums(space.Chunks, k, space.Dim);
@@ -85,7 +90,7 @@ public static class KMeans
             var newInertia = AssignAndSum(space, newCentroids, k, newLabels, newDistances, sums);
             iterations++;
             var stable = labels.AsSpan().SequenceEqual(newLabels);
-            var settled = Math.Abs(inertia - newInertia) <= RelativeTolerance * inertia;
+            var settled = SquaredDistance(centroids, newCentroids) <= shiftTolerance;
             (labels, newLabels) = (newLabels, labels);
             (distances, newDistances) = (newDistances, distances);
             centroids = newCentroids;
@@ -156,6 +161,29 @@ public static class KMeans
         }
 
         return centroids;
+    }
+
+    // Σ (a_i − b_i)², vectorised; float32 is ample for a row's spread or a convergence test.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var w = Vector<float>.Count;
+        var sum = Vector<float>.Zero;
+        var i = 0;
+        for (; i + w <= a.Length; i += w)
+        {
+            var difference = new Vector<float>(a[i..]) - new Vector<float>(b[i..]);
+            sum = Vector.FusedMultiplyAdd(difference, difference, sum);
+        }
+
+        var total = Vector.Sum(sum);
+        for (; i < a.Length; i++)
+        {
+            var difference = a[i] - b[i];
+            total += difference * difference;
+        }
+
+        return total;
     }
 
     private static int UpperBound(double[] sorted, double value)
@@ -349,6 +377,32 @@ public static class KMeans
 
         public (int First, int End) ChunkGroups(int chunk) =>
             ((int)((long)groups * chunk / Chunks), (int)((long)groups * (chunk + 1) / Chunks));
+
+        // Mean over features of the per-feature variance (as numpy.var(x, axis=0).mean()): two
+        // passes (mean, then spread about it), so data far from the origin loses no precision.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public double MeanVariance()
+        {
+            var mean = new double[Dim];
+            for (var i = 0; i < Count; i++)
+            {
+                AddTo(mean, Row(i));
+            }
+
+            var centre = new float[Dim];
+            for (var d = 0; d < Dim; d++)
+            {
+                centre[d] = (float)(mean[d] / Count);
+            }
+
+            var total = 0.0;
+            for (var i = 0; i < Count; i++)
+            {
+                total += SquaredDistance(Row(i), centre);
+            }
+
+            return total / ((double)Count * Dim);
+        }
 
         // (candidates × n) squared distances of the chosen points to every point, clamped at 0.
         // Few candidates: plain dot products, no padded tiles.
