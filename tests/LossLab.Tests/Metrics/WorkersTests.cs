@@ -24,6 +24,34 @@ public sealed class WorkersTests
     }
 
     [Fact]
+    public void Should_RunEveryItemOnce_When_CallersShareTheHelpers()
+    {
+        // Given four callers, each with its own items, started together
+        var runs = Enumerable.Range(0, 4).Select(_ => new int[500]).ToArray();
+
+        // When each runs many short calls on two threads at the same time as the others
+        var callers = runs.Select(counts => new Thread(() =>
+        {
+            for (var call = 0; call < 50; call++)
+            {
+                Workers.For(counts.Length, 2, item => Interlocked.Increment(ref counts[item]));
+            }
+        })).ToArray();
+        foreach (var caller in callers)
+        {
+            caller.Start();
+        }
+
+        foreach (var caller in callers)
+        {
+            caller.Join();
+        }
+
+        // Then every item of every caller ran once per call
+        Assert.All(runs, counts => Assert.All(counts, c => Assert.Equal(50, c)));
+    }
+
+    [Fact]
     public void Should_RethrowTheFailure_When_AnItemThrows()
     {
         // Given items of which one throws
