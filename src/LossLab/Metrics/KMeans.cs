@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -244,10 +245,11 @@ public static class KMeans
             {
                 DotKernel.Tile(queries, dim, packed.Panel(p), width, tile);
                 var norms = packed.PanelNorms(p);
+                var columns = Math.Min(width, packed.Count - (p * width));
                 for (var r = 0; r < DotKernel.Rows; r++)
                 {
                     var dots = tile.AsSpan(r * width, width);
-                    for (var c = 0; c < width; c++)
+                    for (var c = 0; c < columns; c++)
                     {
                         // ‖c‖² − 2x·c ranks the centres; ‖x‖² is added to the minimum only.
                         var score = norms[c] - (2f * dots[c]);
@@ -327,9 +329,19 @@ public static class KMeans
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddTo(Span<double> sum, ReadOnlySpan<float> row)
     {
+        var d = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; d + 16 <= row.Length; d += 16)
+            {
+                var (low, high) = Vector512.Widen(Vector512.Create(row[d..]));
+                (Vector512.Create<double>(sum[d..]) + low).CopyTo(sum[d..]);
+                (Vector512.Create<double>(sum[(d + 8)..]) + high).CopyTo(sum[(d + 8)..]);
+            }
+        }
+
         var w = Vector<float>.Count;
         var half = Vector<double>.Count;
-        var d = 0;
         for (; d + w <= row.Length; d += w)
         {
             Vector.Widen(new Vector<float>(row[d..]), out var low, out var high);
