@@ -27,6 +27,7 @@ internal static class DotKernel
     public static int PortableWidth => 2 * Vector<float>.Count;
 
     /// <summary>Whether <paramref name="width"/> is the panel width of a kernel this CPU runs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Supports(int width) => width == Width || width == PortableWidth;
 
     /// <summary>
@@ -37,6 +38,7 @@ internal static class DotKernel
     /// <param name="panel">One panel of a <see cref="PackedRows"/> (dim × width).</param>
     /// <param name="width">The panel width, <see cref="Width"/> or <see cref="PortableWidth"/>.</param>
     /// <param name="tile">Rows × width output.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile(ReadOnlySpan<float> queries, int dim, ReadOnlySpan<float> panel, int width, Span<float> tile)
     {
         CheckSizes(queries, dim, panel, width, tile);
@@ -68,6 +70,7 @@ internal static class DotKernel
     /// <param name="columnBounds">width bounds of the panel rows as queries (+∞: no test).</param>
     /// <param name="tile">Rows × width output, written only when the method returns true.</param>
     /// <returns>Whether some score reaches its bound (and the tile was written).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TileAbove(
         ReadOnlySpan<float> queries,
         int dim,
@@ -90,6 +93,7 @@ internal static class DotKernel
             : Wide(queries, dim, panel, tile, true, rowBounds, queryNorms, panelNorms, columnBounds);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckSizes(ReadOnlySpan<float> queries, int dim, ReadOnlySpan<float> panel, int width, Span<float> tile)
     {
         if (!Supports(width))
@@ -323,6 +327,7 @@ internal static class DotKernel
     /// span: a slice of <paramref name="rows"/> when the group is full, else copied into
     /// <paramref name="padding"/> with zero rows after the last one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ReadOnlySpan<float> Group(ReadOnlySpan<float> rows, int count, int dim, int group, Span<float> padding)
     {
         var first = group * Rows;

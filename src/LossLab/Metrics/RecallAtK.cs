@@ -379,6 +379,7 @@ public static class RecallAtK
         // it is skipped early; one scoring as much is kept, as it may win an index tie. The global
         // scores are read without the lock: any value seen is a valid lower bound. Off the
         // diagonal the column queries get lists too; on it they are the row queries.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Reset(float[] globalScores, Pair block, bool diagonal)
         {
             var k = Neighbours;
@@ -390,6 +391,7 @@ public static class RecallAtK
                 Fill(globalScores, block.ColumnStart, block.ColumnEnd, ColumnScores, ColumnIndices, ColumnWorst);
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             void Fill(float[] global, int start, int end, float[] scores, int[] indices, float[] worst)
             {
                 for (var i = start; i < end; i++)
