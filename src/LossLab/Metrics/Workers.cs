@@ -106,30 +106,45 @@ internal static class Workers
         public void Rethrow() => failure?.Throw();
     }
 
-    // A background thread that runs one piece of work each time it is started.
+    // A background thread that runs one piece of work each time it is started. A start it has
+    // not picked up yet can be revoked: on a busy machine the thread may not be scheduled before
+    // the caller has taken every item itself, and the caller should not then wait for it.
     private sealed class Helper
     {
+        private const int Idle = 0;
+        private const int Assigned = 1;
+        private const int Running = 2;
+        private const int Revoked = 3;
+
         private readonly SemaphoreSlim start = new(0);
         private readonly SemaphoreSlim finished = new(0);
         private Action? work;
+        private int state;
 
         public Helper()
         {
             new Thread(Loop) { IsBackground = true, Name = "LossLab metrics" }.Start();
         }
 
-        // Guarded by Gate.
+        // Enlisted and not yet returned to the idle ones; guarded by Gate.
         public bool Busy { get; set; }
 
         public void Start(Action work)
         {
             this.work = work;
+            Volatile.Write(ref state, Assigned);
             start.Release();
         }
 
-        // Waits for the work to end and returns the helper to the idle ones.
+        // Revokes the work if it has not started (the helper then returns itself to the idle ones
+        // when it wakes), else waits for it to end and returns the helper to the idle ones.
         public void Finish()
         {
+            if (Interlocked.CompareExchange(ref state, Revoked, Assigned) == Assigned)
+            {
+                return;
+            }
+
             finished.Wait();
             lock (Gate)
             {
@@ -142,9 +157,22 @@ internal static class Workers
             while (true)
             {
                 start.Wait();
-                work!();
-                work = null;
-                finished.Release();
+                if (Interlocked.CompareExchange(ref state, Running, Assigned) == Assigned)
+                {
+                    work!();
+                    work = null;
+                    Volatile.Write(ref state, Idle);
+                    finished.Release();
+                }
+                else
+                {
+                    work = null;
+                    Volatile.Write(ref state, Idle);
+                    lock (Gate)
+                    {
+                        Busy = false;
+                    }
+                }
             }
         }
     }

@@ -52,6 +52,22 @@ public sealed class WorkersTests
     }
 
     [Fact]
+    public void Should_RunEveryItemOnce_When_CallsEndBeforeTheHelperStarts()
+    {
+        // Given calls of two trivial items, which the caller usually finishes before a helper wakes
+        var counts = new int[2];
+
+        // When thousands of them run one after another on two threads
+        for (var call = 0; call < 5000; call++)
+        {
+            Workers.For(counts.Length, 2, item => Interlocked.Increment(ref counts[item]));
+        }
+
+        // Then every item ran once per call
+        Assert.All(counts, c => Assert.Equal(5000, c));
+    }
+
+    [Fact]
     public void Should_RethrowTheFailure_When_AnItemThrows()
     {
         // Given items of which one throws
