@@ -89,6 +89,7 @@ public sealed class RecallAtKTests
         // Given 421 random points (a multiple of no tile or block size) where every fifth point
         // repeats the one before it, so that distances tie exactly, and a shuffled layout
         var (points, n, dim) = PointsWithTies(seed: 21);
+        var original = (float[])points.Clone();
         var rng = new Random(2);
         var shuffled = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).ToArray();
         var expected = BruteForce(points, n, dim, 6);
@@ -102,8 +103,9 @@ public sealed class RecallAtKTests
                     // When the 6 nearest neighbours are searched in that layout, kernel width, block size and thread count
                     var nearest = RecallAtK.Nearest(points, n, dim, 6, threads, blockRows, width, order);
 
-                    // Then they are the float64 brute force's, equal distances ranked by index
+                    // Then they are the float64 brute force's, equal distances ranked by index, and the points are as given
                     Assert.Equal(expected, nearest);
+                    Assert.Equal(original, points);
                 }
             }
         }
