@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,6 +65,7 @@ public static class EmbeddingMetrics
     }
 
     // x / max(‖x‖, 1e-12) per row, as torch.nn.functional.normalize.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Normalise(float[] points, int n, int dim)
     {
         for (var i = 0; i < n; i++)

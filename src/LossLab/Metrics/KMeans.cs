@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,16 +9,20 @@ namespace LossLab.Metrics;
 /// <summary>
 /// Seeded k-means: greedy k-means++ initialisation (as scikit-learn's: 2 + ⌊ln k⌋ candidates per
 /// centre, the one lowering the potential most wins), then Lloyd iterations until the assignments
-/// stop changing, the inertia changes by less than <see cref="RelativeTolerance"/>, or the
-/// iteration limit; the best of several restarts by inertia. Runs on the CPU in float32 (sums in
+/// stop changing, the centres move by at most <see cref="Tolerance"/> times the data's mean
+/// per-feature variance (Σ‖Δc‖², scikit-learn's rule and default), or the iteration limit; the
+/// best of several restarts by inertia. Runs on the CPU in float32 (sums in
 /// float64) on <c>torch.get_num_threads()</c> threads; point-to-centre distances stream through
 /// <see cref="DotKernel"/> tiles, so memory is O(N·D). The same seed gives the same clustering
 /// whatever the thread count.
 /// </summary>
 public static class KMeans
 {
-    /// <summary>Lloyd stops when the inertia changes by at most this fraction between iterations.</summary>
-    public const double RelativeTolerance = 1e-6;
+    /// <summary>
+    /// Lloyd stops when the squared centre shifts of one iteration sum to at most this fraction of
+    /// the mean per-feature variance of the points (scikit-learn's <c>tol</c>, same default).
+    /// </summary>
+    public const double Tolerance = 1e-4;
 
     // Work items: at least 64 query groups (384 points), at most 64 items, so the per-item
     // float64 sums stay small (64 × k × D) whatever N.
@@ -47,7 +52,7 @@ public static class KMeans
     }
 
     /// <summary>k-means of row-major (n × dim) points; see the public overload.</summary>
-    internal static Clustering Fit(float[] points, int n, int dim, int k, int restarts, int seed, int maxIterations, int threads)
+    internal static Clustering Fit(float[] points, int n, int dim, int k, int restarts, int seed, int maxIterations, int threads, double tolerance = Tolerance)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, n);
@@ -55,10 +60,11 @@ public static class KMeans
         ArgumentOutOfRangeException.ThrowIfLessThan(maxIterations, 1);
         var space = new Space(points, n, dim, Math.Max(1, threads));
         var rng = new Random(seed);
+        var shiftTolerance = tolerance * space.MeanVariance();
         Clustering? best = null;
         for (var r = 0; r < restarts; r++)
         {
-            var run = RunOnce(space, k, rng, maxIterations);
+            var run = RunOnce(space, k, rng, maxIterations, shiftTolerance);
             if (best is null || run.Inertia < best.Inertia)
             {
                 best = run;
@@ -68,7 +74,7 @@ public static class KMeans
         return best!;
     }
 
-    private static Clustering RunOnce(Space space, int k, Random rng, int maxIterations)
+    private static Clustering RunOnce(Space space, int k, Random rng, int maxIterations, double shiftTolerance)
     {
         var n = space.Count;
         var sums = new ChunkSums(space.Chunks, k, space.Dim);
@@ -85,7 +91,7 @@ public static class KMeans
             var newInertia = AssignAndSum(space, newCentroids, k, newLabels, newDistances, sums);
             iterations++;
             var stable = labels.AsSpan().SequenceEqual(newLabels);
-            var settled = Math.Abs(inertia - newInertia) <= RelativeTolerance * inertia;
+            var settled = SquaredDistance(centroids, newCentroids) <= shiftTolerance;
             (labels, newLabels) = (newLabels, labels);
             (distances, newDistances) = (newDistances, distances);
             centroids = newCentroids;
@@ -101,6 +107,7 @@ public static class KMeans
 
     // Greedy k-means++: each new centre is the best, by resulting potential Σ min-distance², of a
     // few candidates drawn with probability proportional to the squared distance to the centres so far.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[] PlusPlus(Space space, int k, Random rng)
     {
         var (n, dim) = (space.Count, space.Dim);
@@ -157,6 +164,29 @@ public static class KMeans
         return centroids;
     }
 
+    // Σ (a_i − b_i)², vectorised; float32 is ample for a row's spread or a convergence test.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var w = Vector<float>.Count;
+        var sum = Vector<float>.Zero;
+        var i = 0;
+        for (; i + w <= a.Length; i += w)
+        {
+            var difference = new Vector<float>(a[i..]) - new Vector<float>(b[i..]);
+            sum = Vector.FusedMultiplyAdd(difference, difference, sum);
+        }
+
+        var total = Vector.Sum(sum);
+        for (; i < a.Length; i++)
+        {
+            var difference = a[i] - b[i];
+            total += difference * difference;
+        }
+
+        return total;
+    }
+
     private static int UpperBound(double[] sorted, double value)
     {
         var (lo, hi) = (0, sorted.Length);
@@ -182,7 +212,7 @@ public static class KMeans
     private static double AssignAndSum(Space space, float[] centroids, int k, int[] labels, float[] distances, ChunkSums sums)
     {
         var packed = new PackedRows(centroids, k, space.Dim);
-        Parallel.For(0, space.Chunks, space.Options, chunk => AssignChunk(space, packed, chunk, labels, distances, sums));
+        Workers.For(space.Chunks, space.Threads, chunk => AssignChunk(space, packed, chunk, labels, distances, sums));
         var inertia = 0.0;
         foreach (var distance in distances)
         {
@@ -196,7 +226,7 @@ public static class KMeans
     private static void AssignChunk(Space space, PackedRows packed, int chunk, int[] labels, float[] distances, ChunkSums sums)
     {
         var (n, dim) = (space.Count, space.Dim);
-        var width = PackedRows.Width;
+        var width = packed.Width;
         var padding = new float[DotKernel.Rows * dim];
         var tile = new float[DotKernel.Rows * width];
         Span<float> best = stackalloc float[DotKernel.Rows];
@@ -213,12 +243,13 @@ public static class KMeans
             argBest.Clear();
             for (var p = 0; p < packed.Panels; p++)
             {
-                DotKernel.Tile(queries, dim, packed.Panel(p), tile);
+                DotKernel.Tile(queries, dim, packed.Panel(p), width, tile);
                 var norms = packed.PanelNorms(p);
+                var columns = Math.Min(width, packed.Count - (p * width));
                 for (var r = 0; r < DotKernel.Rows; r++)
                 {
                     var dots = tile.AsSpan(r * width, width);
-                    for (var c = 0; c < width; c++)
+                    for (var c = 0; c < columns; c++)
                     {
                         // ‖c‖² − 2x·c ranks the centres; ‖x‖² is added to the minimum only.
                         var score = norms[c] - (2f * dots[c]);
@@ -298,9 +329,19 @@ public static class KMeans
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddTo(Span<double> sum, ReadOnlySpan<float> row)
     {
+        var d = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; d + 16 <= row.Length; d += 16)
+            {
+                var (low, high) = Vector512.Widen(Vector512.Create(row[d..]));
+                (Vector512.Create<double>(sum[d..]) + low).CopyTo(sum[d..]);
+                (Vector512.Create<double>(sum[(d + 8)..]) + high).CopyTo(sum[(d + 8)..]);
+            }
+        }
+
         var w = Vector<float>.Count;
         var half = Vector<double>.Count;
-        var d = 0;
         for (; d + w <= row.Length; d += w)
         {
             Vector.Widen(new Vector<float>(row[d..]), out var low, out var high);
@@ -338,7 +379,7 @@ public static class KMeans
 
         public float[] SquaredNorms { get; } = Norms(points, count, dim);
 
-        public ParallelOptions Options { get; } = new() { MaxDegreeOfParallelism = threads };
+        public int Threads { get; } = threads;
 
         // Work items of whole query groups; fixed by the point count alone, so the float64 sums
         // (and the clustering) do not depend on the thread count.
@@ -349,12 +390,38 @@ public static class KMeans
         public (int First, int End) ChunkGroups(int chunk) =>
             ((int)((long)groups * chunk / Chunks), (int)((long)groups * (chunk + 1) / Chunks));
 
+        // Mean over features of the per-feature variance (as numpy.var(x, axis=0).mean()): two
+        // passes (mean, then spread about it), so data far from the origin loses no precision.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public double MeanVariance()
+        {
+            var mean = new double[Dim];
+            for (var i = 0; i < Count; i++)
+            {
+                AddTo(mean, Row(i));
+            }
+
+            var centre = new float[Dim];
+            for (var d = 0; d < Dim; d++)
+            {
+                centre[d] = (float)(mean[d] / Count);
+            }
+
+            var total = 0.0;
+            for (var i = 0; i < Count; i++)
+            {
+                total += SquaredDistance(Row(i), centre);
+            }
+
+            return total / ((double)Count * Dim);
+        }
+
         // (candidates × n) squared distances of the chosen points to every point, clamped at 0.
         // Few candidates: plain dot products, no padded tiles.
         public float[] DistancesTo(int[] candidates)
         {
             var result = new float[candidates.Length * Count];
-            Parallel.For(0, Chunks, Options, chunk =>
+            Workers.For(Chunks, Threads, chunk =>
             {
                 var (firstGroup, endGroup) = ChunkGroups(chunk);
                 DistanceRange(candidates, firstGroup * DotKernel.Rows, Math.Min(Count, endGroup * DotKernel.Rows), result);
@@ -378,6 +445,7 @@ public static class KMeans
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static float[] Norms(float[] points, int count, int dim)
         {
             var norms = new float[count];

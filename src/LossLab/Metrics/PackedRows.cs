@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace LossLab.Metrics;
@@ -6,14 +5,20 @@ namespace LossLab.Metrics;
 /// <summary>
 /// A row-major (count × dim) float matrix re-laid out for <see cref="DotKernel"/>: panels of
 /// <see cref="Width"/> rows stored dimension-major (<c>[panel][d][lane]</c>), so one vector load
-/// reads coordinate d of <see cref="Width"/> consecutive rows. Rows past <c>count</c> in the last
-/// panel are zero with squared norm +∞, so they never win a nearest-neighbour or nearest-centre search.
+/// reads coordinate d of consecutive rows. Rows past <c>count</c> in the last panel are zero with squared norm +∞, so they never win a nearest-neighbour or nearest-centre search.
 /// </summary>
 internal sealed class PackedRows
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public PackedRows(ReadOnlySpan<float> rows, int count, int dim)
+    public PackedRows(ReadOnlySpan<float> rows, int count, int dim, int width = 0)
     {
+        width = width == 0 ? DotKernel.Width : width;
+        if (!DotKernel.Supports(width))
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), $"No kernel for panels {width} wide on this CPU.");
+        }
+
+        Width = width;
         Count = count;
         Dim = dim;
         Panels = (count + Width - 1) / Width;
@@ -34,8 +39,8 @@ internal sealed class PackedRows
         }
     }
 
-    /// <summary>Rows per panel: two hardware vectors.</summary>
-    public static int Width { get; } = 2 * Vector<float>.Count;
+    /// <summary>Rows per panel: <see cref="DotKernel.Width"/> by default, or <see cref="DotKernel.PortableWidth"/>.</summary>
+    public int Width { get; }
 
     public int Count { get; }
 

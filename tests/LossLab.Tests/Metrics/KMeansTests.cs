@@ -46,6 +46,26 @@ public sealed class KMeansTests
     }
 
     [Fact]
+    public void Should_StopWhenTheCentresSettle_When_TheyMoveLessThanTheTolerance()
+    {
+        // Given 3000 random points (no clear clusters: Lloyd takes many iterations to settle)
+        var rng = new Random(9);
+        var points = Enumerable.Range(0, 3000 * 7).Select(_ => (float)rng.NextDouble()).ToArray();
+
+        // When k-means runs until the assignments stop changing (tolerance 0), with the default
+        // tolerance, and with one no centre shift can exceed
+        var exact = KMeans.Fit(points, 3000, 7, 9, 1, 4, 300, threads: 2, tolerance: 0);
+        var tolerant = KMeans.Fit(points, 3000, 7, 9, 1, 4, 300, threads: 2);
+        var loose = KMeans.Fit(points, 3000, 7, 9, 1, 4, 300, threads: 2, tolerance: 1e9);
+
+        // Then the default stops earlier than exact convergence, within 1 % of its inertia, and the
+        // loose run after the first update
+        Assert.InRange(tolerant.Iterations, 2, exact.Iterations - 1);
+        Assert.Equal(exact.Inertia, tolerant.Inertia, exact.Inertia * 0.01);
+        Assert.Equal(1, loose.Iterations);
+    }
+
+    [Fact]
     public void Should_PlaceEveryPointAtItsNearestCentroid_When_Converged()
     {
         // Given overlapping clusters

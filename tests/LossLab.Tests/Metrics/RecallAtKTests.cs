@@ -83,6 +83,96 @@ public sealed class RecallAtKTests
         Assert.Equal([0.0, 1.0], crossed);
     }
 
+    [Fact]
+    public void Should_NotDependOnLayoutKernelBlocksOrThreads_When_DistancesTie()
+    {
+        // Given 421 random points (a multiple of no tile or block size) where every fifth point
+        // repeats the one before it, so that distances tie exactly, and a shuffled layout
+        var (points, n, dim) = PointsWithTies(seed: 21);
+        var original = (float[])points.Clone();
+        var rng = new Random(2);
+        var shuffled = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).ToArray();
+        var expected = BruteForce(points, n, dim, 6);
+
+        foreach (var order in new[] { null, shuffled, [.. Enumerable.Range(0, n).Reverse()] })
+        {
+            foreach (var width in new[] { DotKernel.Width, DotKernel.PortableWidth })
+            {
+                foreach (var (blockRows, threads) in new[] { (1, 2), (1, 1), (300, 2), (10_000, 1) })
+                {
+                    // When the 6 nearest neighbours are searched in that layout, kernel width, block size and thread count
+                    var nearest = RecallAtK.Nearest(points, n, dim, 6, threads, blockRows, width, order);
+
+                    // Then they are the float64 brute force's, equal distances ranked by index, and the points are as given
+                    Assert.Equal(expected, nearest);
+                    Assert.Equal(original, points);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Should_RankEqualDistancesByIndex_When_TiedPointsHaveDifferentClasses()
+    {
+        // Given points with exact duplicates, each duplicate in a different class from its twin,
+        // and classes interleaved so that the class layout reorders the points
+        var (points, n, dim) = PointsWithTies(seed: 5);
+        var labels = Enumerable.Range(0, n).Select(i => (long)((i * 7) % 5)).ToArray();
+        int[] ks = [1, 2, 4, 8];
+        var nearest = BruteForce(points, n, dim, 8);
+        var expected = ks.Select(k => Enumerable.Range(0, n).Count(i => Enumerable.Range(0, k).Any(j => labels[nearest[(i * 8) + j]] == labels[i])) / (double)n).ToArray();
+
+        // When Recall@K is computed with either kernel, in small blocks on two threads and in one block on one
+        foreach (var width in new[] { DotKernel.Width, DotKernel.PortableWidth })
+        {
+            var small = RecallAtK.Compute(points, n, dim, labels, ks, threads: 2, blockRows: 1, width: width);
+            var large = RecallAtK.Compute(points, n, dim, labels, ks, threads: 1, blockRows: 10_000, width: width);
+
+            // Then both are the brute force's, which is not degenerate
+            Assert.Equal(expected, small);
+            Assert.Equal(expected, large);
+        }
+
+        Assert.InRange(expected[0], 0.05, 0.95);
+    }
+
+    // 421 points in 9 dimensions; point i repeats point i − 1 when i % 5 == 4.
+    private static (float[] Points, int N, int Dim) PointsWithTies(int seed)
+    {
+        const int n = 421;
+        const int dim = 9;
+        var rng = new Random(seed);
+        var points = new float[n * dim];
+        for (var i = 0; i < n; i++)
+        {
+            for (var d = 0; d < dim; d++)
+            {
+                points[(i * dim) + d] = i % 5 == 4 ? points[((i - 1) * dim) + d] : (float)rng.NextDouble();
+            }
+        }
+
+        return (points, n, dim);
+    }
+
+    // The k nearest other points of each point by float64 distance, equal distances to the lower index.
+    private static int[] BruteForce(float[] points, int n, int dim, int k)
+    {
+        var result = new int[n * k];
+        for (var i = 0; i < n; i++)
+        {
+            var query = i;
+            Enumerable.Range(0, n)
+                .Where(j => j != query)
+                .OrderBy(j => Enumerable.Range(0, dim).Sum(d => Math.Pow(points[(query * dim) + d] - (double)points[(j * dim) + d], 2)))
+                .ThenBy(j => j)
+                .Take(k)
+                .ToArray()
+                .CopyTo(result, i * k);
+        }
+
+        return result;
+    }
+
     private static (Tensor X, Tensor Labels) Load(System.Text.Json.JsonElement reference)
     {
         var dim = reference.GetProperty("dim").GetInt32();
