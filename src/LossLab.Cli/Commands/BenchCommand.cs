@@ -144,7 +144,7 @@ public static class BenchCommand
 
         if (report.Memory is { } memory)
         {
-            Console.WriteLine(F($"  rss per epoch    {string.Join(" ", memory.RssMb.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))} MiB; after epoch {memory.Epochs} vs 2: {memory.GrowthAfterEpoch2:+0.0%;-0.0%}"));
+            Console.WriteLine(F($"  rss per epoch    {string.Join(" ", memory.RssMb.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))} MiB; after epoch {memory.Epochs} vs 2: {Math.Round(memory.GrowthAfterEpoch2, 3):+0.0%;-0.0%;0.0%}"));
         }
 
         Console.WriteLine(F($"  rss              {report.RssMb,10:F0} MiB"));
