@@ -735,7 +735,7 @@ internal static class ManagedMetricLosses
             for (; j <= row.Length - Vector256<T>.Count; j += Vector256<T>.Count)
             {
                 var x = Vector256.LoadUnsafe(ref start, (nuint)j) - v;
-                var z = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, lowest), Exp(Vector256.Max(x, lowest)), Vector256<T>.Zero);
+                var z = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, lowest), VectorExp.NonPositive(Vector256.Max(x, lowest)), Vector256<T>.Zero);
                 total += z;
                 z.StoreUnsafe(ref start, (nuint)j);
             }
@@ -860,10 +860,6 @@ internal static class ManagedMetricLosses
         rows[6] = Avx.Permute2x128(s2, s6, 0x31);
         rows[7] = Avx.Permute2x128(s3, s7, 0x31);
     }
-
-    private static Vector256<T> Exp<T>(Vector256<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? Vector256.Exp(x.As<T, float>()).As<float, T>() : Vector256.Exp(x.As<T, double>()).As<double, T>();
 
     /// <summary>A CPU float32 or float64 vector's values as doubles.</summary>
     private static void ReadAsDouble(Tensor vector, Span<double> values)

@@ -193,7 +193,7 @@ internal static class RowMining
             {
                 var exponent = Vector256.LoadUnsafe(ref target, (nuint)j);
                 var q = Vector256.Max(Vector256.LoadUnsafe(ref source, (nuint)j), Vector256.Create(lowest));
-                var weight = Exp(Vector256.Max(exponent - Vector256.Create(max), Vector256.Create(floor))) / Vector256.Sqrt(q);
+                var weight = VectorExp.NonPositive(Vector256.Max(exponent - Vector256.Create(max), Vector256.Create(floor))) / Vector256.Sqrt(q);
                 Vector256.ConditionalSelect(Vector256.GreaterThan(exponent, Vector256.Create(candidate)), weight, Vector256<T>.Zero)
                     .StoreUnsafe(ref target, (nuint)j);
             }
@@ -259,10 +259,6 @@ internal static class RowMining
     private static Vector256<T> Log<T>(Vector256<T> x)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         typeof(T) == typeof(float) ? Vector256.Log(x.As<T, float>()).As<float, T>() : Vector256.Log(x.As<T, double>()).As<double, T>();
-
-    private static Vector256<T> Exp<T>(Vector256<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? Vector256.Exp(x.As<T, float>()).As<float, T>() : Vector256.Exp(x.As<T, double>()).As<double, T>();
 
     private static void Skip(int i, Span<int> positives, Span<int> negatives)
     {
