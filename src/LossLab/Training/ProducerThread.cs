@@ -41,6 +41,7 @@ public sealed class ProducerThread : IDisposable
 
         jobs.CompleteAdding();
         thread.Join();
+        jobs.Dispose();
     }
 
     private void Run()

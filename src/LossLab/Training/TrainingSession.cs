@@ -21,8 +21,9 @@ internal sealed class TrainingSession : IDisposable
     private readonly ImageDataset data;
     private readonly long[] trainLabels;
 
-    // Prepares every epoch's batches (see ProducerThread for why one thread serves all epochs).
-    private readonly ProducerThread producer = new("losslab-prefetch");
+    // Prepares every epoch's batches (see ProducerThread for why one thread serves all epochs); started by the
+    // first Train, so that a session whose construction fails leaves no thread behind.
+    private ProducerThread? producer;
 
     /// <summary>
     /// Applies the thread setting, seeds libtorch, selects the images and builds loss, model (in that order, so the
@@ -139,6 +140,7 @@ internal sealed class TrainingSession : IDisposable
         var (lossSum, skipped, images) = (start.LossSum, start.Skipped, 0L);
         var watch = Stopwatch.StartNew();
         var b = start.BatchesDone;
+        producer ??= new ProducerThread("losslab-prefetch");
         using (var prefetch = new Prefetcher<Batch>(b, end, i => MakeBatch(batches[i], BatchSeed(options.Seed, epoch, i)), producer: producer))
         {
             for (; b < end && !cancel.IsCancellationRequested; b++)
@@ -169,7 +171,7 @@ internal sealed class TrainingSession : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        producer.Dispose();
+        producer?.Dispose();
         Optimizer.Dispose();
         Model.Dispose();
         Loss.Dispose();
