@@ -49,22 +49,9 @@ public static class NativeAllocator
     /// faults when training resumes.
     /// </summary>
     /// <returns>Whether memory was returned.</returns>
-    public static bool ReleaseFreeMemory()
-    {
-        if (!KeepFreedMemory())
-        {
-            return false;
-        }
-
-        try
-        {
-            return malloc_trim(0) == 1;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
-    }
+    public static bool ReleaseFreeMemory() =>
+        // The setting in force means glibc answered mallopt, so its malloc_trim is there too.
+        KeepFreedMemory() && malloc_trim(0) == 1;
 
     [DllImport("libc", EntryPoint = "malloc_trim")]
     private static extern int malloc_trim(nuint pad);
