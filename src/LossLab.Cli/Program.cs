@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LossLab.Cli.Commands;
+using LossLab.Hosting;
 
 namespace LossLab.Cli;
 
@@ -10,7 +11,7 @@ public static class Program
     public static int Main(string[] args)
     {
         // Before anything loads libtorch, which reads these once (passive OpenMP waits, oneDNN limited to AVX2).
-        LossLab.Training.NativeDefaults.Apply();
+        NativeDefaults.Apply();
         // A plain command named like the installed tool, rather than RootCommand (named after the assembly).
         var root = new Command("losslab", "LossLab: does this loss really help my image classifier? Train, evaluate and compare losses.");
         root.Options.Add(new System.CommandLine.Help.HelpOption());

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using LossLab.Benchmarking;
-using LossLab.Training;
+using LossLab.Cli.Benchmarking;
+using LossLab.Runs;
 
 namespace LossLab.Cli.Commands;
 

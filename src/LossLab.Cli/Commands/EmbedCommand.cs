@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using LossLab.Training;
+using LossLab.Runs;
 
 namespace LossLab.Cli.Commands;
 

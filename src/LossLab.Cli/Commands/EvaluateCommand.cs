@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using LossLab.Training;
+using LossLab.Runs;
 
 namespace LossLab.Cli.Commands;
 

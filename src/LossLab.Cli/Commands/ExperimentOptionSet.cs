@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using LossLab.Experiments;
 using LossLab.Reporting;
-using LossLab.Training;
 
 namespace LossLab.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using LossLab.Metrics;
-using LossLab.Training;
+using LossLab.Runs;
 
 namespace LossLab.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using LossLab.Data;
 using LossLab.Losses;
+using LossLab.Runs;
 using LossLab.Training;
 
 namespace LossLab.Cli.Commands;

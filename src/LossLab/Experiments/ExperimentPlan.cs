@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using LossLab.Runs;
 using LossLab.Training;
 
 namespace LossLab.Experiments;

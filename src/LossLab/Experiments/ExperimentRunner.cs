@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using LossLab.Data;
+using LossLab.Runs;
 using LossLab.Training;
 
 namespace LossLab.Experiments;
@@ -24,7 +25,7 @@ public sealed class ExperimentRunner : IDisposable
     /// <summary>Creates a runner for the experiment in <paramref name="directory"/>.</summary>
     /// <param name="directory">Experiment directory; created when missing.</param>
     /// <param name="log">Receives one line per run (started, skipped, resumed, finished, failed).</param>
-    /// <param name="observers">Makes the progress observer of each run (e.g. a <see cref="ConsoleProgress"/>).</param>
+    /// <param name="observers">Makes the progress observer of each run (e.g. a console progress printer).</param>
     /// <param name="tensorBoard">Whether each run also writes TensorBoard event files into its directory.</param>
     public ExperimentRunner(string directory, TextWriter log, Func<RunSpec, ITrainingObserver> observers, bool tensorBoard = true)
     {

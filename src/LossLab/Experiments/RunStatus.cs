@@ -1,4 +1,4 @@
-using LossLab.Training;
+using LossLab.Runs;
 
 namespace LossLab.Experiments;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LossLab.Evaluation;
 using LossLab.Training;
 
 namespace LossLab.Experiments;

@@ -1,5 +1,5 @@
 using LossLab.Experiments;
-using LossLab.Training;
+using LossLab.Runs;
 
 namespace LossLab.Reporting;
 

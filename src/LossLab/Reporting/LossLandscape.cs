@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using LossLab.Losses;
-using LossLab.Training;
+using LossLab.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using LossLab.Training;
+using LossLab.Runs;
 
 namespace LossLab.Reporting;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
+using LossLab.Evaluation;
 using LossLab.Experiments;
-using LossLab.Training;
 
 namespace LossLab.Reporting;
 

@@ -1,5 +1,6 @@
+using LossLab.Evaluation;
 using LossLab.Experiments;
-using LossLab.Training;
+using LossLab.Runs;
 
 namespace LossLab.Reporting;
 

@@ -1,3 +1,4 @@
+using LossLab.Evaluation;
 namespace LossLab.Training;
 
 /// <summary>Receives progress from a <see cref="Trainer"/>: a console bar, a log, a test probe.</summary>

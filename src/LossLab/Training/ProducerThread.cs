@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LossLab.Hosting;
 
 namespace LossLab.Training;
 

@@ -1,3 +1,4 @@
+using LossLab.Evaluation;
 using TorchSharp;
 
 namespace LossLab.Training;
@@ -16,7 +17,7 @@ public sealed class TensorBoardObserver : ITrainingObserver
     private TorchSharp.Modules.SummaryWriter? writer;
 
     /// <summary>Creates the observer.</summary>
-    /// <param name="inner">Receives every notification as well (e.g. a <see cref="ConsoleProgress"/>).</param>
+    /// <param name="inner">Receives every notification as well (e.g. a console progress printer).</param>
     /// <param name="logDirectory">Folder of the event files, typically the run directory.</param>
     /// <param name="evaluatedSplit">Tag prefix of the evaluation metrics: <c>test</c> (default) or <c>val</c>.</param>
     public TensorBoardObserver(ITrainingObserver inner, string logDirectory, string evaluatedSplit = "test")

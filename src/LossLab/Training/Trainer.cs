@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using LossLab.Data;
+using LossLab.Evaluation;
+using LossLab.Hosting;
 using LossLab.Losses;
 using LossLab.Models;
+using LossLab.Runs;
 
 namespace LossLab.Training;
 

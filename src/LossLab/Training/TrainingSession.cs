@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LossLab.Data;
+using LossLab.Hosting;
 using LossLab.Losses;
 using LossLab.Models;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using LossLab.Evaluation;
 namespace LossLab.Training;
 
 /// <summary>Where a run stands: stored in every checkpoint so <c>--resume</c> continues exactly.</summary>

@@ -45,7 +45,7 @@ public sealed class CifarReaderTests
     public void Should_ConcatenateFilesInOrder_When_SeveralBatchesAreRead()
     {
         // Given two batch files of 2 and 3 records
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var pixels = DataFixtures.RandomBytes(5 * 3072, seed: 7);
         File.WriteAllBytes(dir.File("data_batch_1.bin"), DataFixtures.CifarRecords([[1], [2]], pixels[..(2 * 3072)]));
         File.WriteAllBytes(dir.File("data_batch_2.bin"), DataFixtures.CifarRecords([[3], [4], [5]], pixels[(2 * 3072)..]));
@@ -63,7 +63,7 @@ public sealed class CifarReaderTests
     public void Should_NameFileAndLength_When_LengthIsNotWholeRecords()
     {
         // Given a file one byte short of 2 records
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         File.WriteAllBytes(dir.File("data_batch_1.bin"), new byte[(2 * 3073) - 1]);
 
         // When / Then
@@ -77,7 +77,7 @@ public sealed class CifarReaderTests
     public void Should_RejectCifar100Length_When_FileHasCifar10Records()
     {
         // Given 2 CIFAR-10 records (2 × 3073 bytes is not a multiple of 3074)
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         File.WriteAllBytes(dir.File("train.bin"), DataFixtures.CifarRecords([[1], [2]], new byte[2 * 3072]));
 
         // When / Then
@@ -93,7 +93,7 @@ public sealed class CifarReaderTests
     public void Should_NameRecordAndLabel_When_LabelIsOutOfRange(CifarLabelKind kind, byte[] badLabel, string expected)
     {
         // Given a file whose second record carries a bad label
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var good = new byte[badLabel.Length];
         File.WriteAllBytes(dir.File("batch.bin"), DataFixtures.CifarRecords([good, badLabel], new byte[2 * 3072]));
 
@@ -108,7 +108,7 @@ public sealed class CifarReaderTests
     public void Should_ReadNamesOrNumber_When_NamesFileIsPresentOrAbsent()
     {
         // Given a batches.meta.txt with 10 names and a trailing blank line, and a names file with too few
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var names = new[] { "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck" };
         File.WriteAllText(dir.File("batches.meta.txt"), string.Join("\n", names) + "\n\n");
         File.WriteAllText(dir.File("short.txt"), "a\nb\n");

@@ -19,7 +19,7 @@ public sealed class DatasetRegistryTests
     public void Should_LoadCifar10WithNamesAndConstants_When_FilesAreInDatasetSubfolderOfDataDir()
     {
         // Given --data-dir holding cifar-10-batches-bin/ with 5 one-record train batches, a 2-record test batch and names
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var folder = WriteCifar10(Path.Combine(dir.Path, "cifar-10-batches-bin"), withNames: true);
 
         // When
@@ -43,7 +43,7 @@ public sealed class DatasetRegistryTests
     public void Should_LoadCifar100LabelSet_When_FilesAreDirectlyInLossLabData(string spec, int classes, long firstLabel)
     {
         // Given $LOSSLAB_DATA holding train.bin and test.bin directly (no names files) and no --data-dir
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         File.WriteAllBytes(dir.File("train.bin"), DataFixtures.CifarRecords([[7, 42], [19, 99]], new byte[2 * 3072]));
         File.WriteAllBytes(dir.File("test.bin"), DataFixtures.CifarRecords([[0, 0]], new byte[3072]));
 
@@ -61,7 +61,7 @@ public sealed class DatasetRegistryTests
     public void Should_LoadFashionMnist_When_RawAndGzipFilesMixInSubfolder()
     {
         // Given fashion-mnist/ with raw train files and gzipped test files
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var folder = Path.Combine(dir.Path, "fashion-mnist");
         Directory.CreateDirectory(folder);
         var pixels = DataFixtures.RandomBytes(3 * 784, 5);
@@ -87,7 +87,7 @@ public sealed class DatasetRegistryTests
     public void Should_ListPlacesSearchedAndHowToGetIt_When_DatasetIsMissing()
     {
         // Given an empty --data-dir, no $LOSSLAB_DATA, an empty download folder
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
 
         // When
         var error = WithEnvironment(null, dir.Path, () => Assert.Throws<DataFormatException>(() => DatasetRegistry.Load("cifar10", new DataOptions { DataDir = dir.Path })));
@@ -114,7 +114,7 @@ public sealed class DatasetRegistryTests
         }
 
         // When / Then
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var error = WithEnvironment(null, dir.Path, () => Assert.Throws<DataFormatException>(() => DatasetRegistry.Load("fashion-mnist", new DataOptions())));
         Assert.Contains("apt-get install dataset-fashion-mnist", error.Message);
         Assert.Contains("/usr/share/datasets/fashion-mnist (system)", error.Message);
@@ -124,7 +124,7 @@ public sealed class DatasetRegistryTests
     public void Should_ReportLocationsCountsAndProblems_When_Described()
     {
         // Given CIFAR-10 in --data-dir, a damaged CIFAR-100 in $LOSSLAB_DATA
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var cifar10 = WriteCifar10(Path.Combine(dir.Path, "a", "cifar-10-batches-bin"), withNames: false);
         var cifar100 = Path.Combine(dir.Path, "b", "cifar-100-binary");
         Directory.CreateDirectory(cifar100);
@@ -161,7 +161,7 @@ public sealed class DatasetRegistryTests
     public void Should_ReadImageFolder_When_SpecIsFolderPath()
     {
         // Given a tiny image folder
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var root = Path.Combine(dir.Path, "imgs");
         var png = DataFixtures.EncodeRgb(DataFixtures.RandomBytes(3 * 4 * 4, 1), 4, 4);
         DataFixtures.WriteTree(root, [("train/x/0.png", png), ("train/y/0.png", png), ("test/x/0.png", png), ("test/y/0.png", png)]);

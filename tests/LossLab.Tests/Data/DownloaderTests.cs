@@ -9,7 +9,7 @@ public sealed class DownloaderTests
     public void Should_ExplainOfflineFailure_When_NetworkIsUnreachable()
     {
         // Given a client whose every request fails as on an offline machine
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         using var client = new HttpClient(new FakeHandler(_ => throw new HttpRequestException("Network is unreachable")));
 
         // When
@@ -26,7 +26,7 @@ public sealed class DownloaderTests
     public void Should_TryEveryMirror_When_FashionMnistDownloadFails()
     {
         // Given a server answering 404 to everything
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var requested = new List<string>();
         using var client = new HttpClient(new FakeHandler(request =>
         {
@@ -48,7 +48,7 @@ public sealed class DownloaderTests
     public void Should_RejectAndDiscard_When_ChecksumDiffers()
     {
         // Given a server returning bytes that are not the official archive
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         using var client = new HttpClient(new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("not cifar"u8.ToArray()) }));
 
         // When
@@ -63,7 +63,7 @@ public sealed class DownloaderTests
     public void Should_UnpackOnlyTheDatasetFolder_When_ArchiveIsAlreadyThere()
     {
         // Given a previously downloaded archive holding the dataset folder plus stray and escaping members
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var record = DataFixtures.CifarRecords([[1]], new byte[3072]);
         File.WriteAllBytes(dir.File("cifar-10-binary.tar.gz"), DataFixtures.Tar(
             [("cifar-10-batches-bin/data_batch_1.bin", record), ("cifar-10-batches-bin/batches.meta.txt", "a\n"u8.ToArray()), ("other/x.bin", record), ("cifar-10-batches-bin/../escape.bin", record)],
@@ -83,7 +83,7 @@ public sealed class DownloaderTests
     [Fact]
     public void Should_Refuse_When_ArchiveNameIsUnknown()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var error = Assert.Throws<ArgumentException>(() => Downloader.Download("imagenet", dir.Path, TextWriter.Null));
         Assert.Contains("fashion-mnist, cifar10, cifar100", error.Message);
     }

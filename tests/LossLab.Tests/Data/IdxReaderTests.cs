@@ -19,7 +19,7 @@ public sealed class IdxReaderTests
     public void Should_ReadExactPixelsAndLabels_When_FileIsRawOrGzip(bool gzip, string imagesName)
     {
         // Given 3 random 28×28 images and labels, written raw or gzipped
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var pixels = DataFixtures.RandomBytes(3 * 784, seed: 1);
         var labels = new byte[] { 9, 0, 4 };
         var images = DataFixtures.IdxImages(pixels, 3);
@@ -42,7 +42,7 @@ public sealed class IdxReaderTests
     public void Should_NameFileAndMagic_When_MagicIsWrong()
     {
         // Given a labels file carrying the images magic
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         File.WriteAllBytes(dir.File("labels"), DataFixtures.IdxLabels([1, 2], magic: 0x00000803));
 
         // When it is read as labels
@@ -58,7 +58,7 @@ public sealed class IdxReaderTests
     public void Should_ReportExpectedAndFoundLength_When_ImagesFileIsTruncated()
     {
         // Given an images file announcing 3 images but cut 100 bytes short
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var bytes = DataFixtures.IdxImages(new byte[3 * 784], 3);
         File.WriteAllBytes(dir.File("images"), bytes[..^100]);
 
@@ -75,7 +75,7 @@ public sealed class IdxReaderTests
     public void Should_RejectHeaderOnlyFragment_When_FileIsShorterThanHeader()
     {
         // Given 10 bytes of an images file
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         File.WriteAllBytes(dir.File("images"), DataFixtures.IdxImages([], 0)[..10]);
 
         // When / Then
@@ -87,7 +87,7 @@ public sealed class IdxReaderTests
     public void Should_RejectImages_When_TheyAreNot28By28()
     {
         // Given one 32×32 idx3 image
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         File.WriteAllBytes(dir.File("images"), DataFixtures.IdxImages(new byte[32 * 32], 1, rows: 32, cols: 32));
 
         // When / Then
@@ -99,7 +99,7 @@ public sealed class IdxReaderTests
     public void Should_NameLabelsFile_When_CountsDisagree()
     {
         // Given 2 images and 3 labels
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         File.WriteAllBytes(dir.File("images"), DataFixtures.IdxImages(new byte[2 * 784], 2));
         File.WriteAllBytes(dir.File("labels"), DataFixtures.IdxLabels([1, 2, 3]));
 
@@ -116,7 +116,7 @@ public sealed class IdxReaderTests
     public void Should_NameIndexAndValue_When_LabelIsOutOfRange()
     {
         // Given labels with a 10 at index 2
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         File.WriteAllBytes(dir.File("labels"), DataFixtures.IdxLabels([0, 9, 10, 1]));
 
         // When / Then
@@ -128,7 +128,7 @@ public sealed class IdxReaderTests
     public void Should_WrapDecompressorError_When_GzipStreamIsCorrupt()
     {
         // Given a gzip file whose compression-method byte is not deflate
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var gz = DataFixtures.Gzip(DataFixtures.IdxImages(DataFixtures.RandomBytes(2 * 784, 3), 2));
         gz[2] = 7;
         File.WriteAllBytes(dir.File("images.gz"), gz);
@@ -144,7 +144,7 @@ public sealed class IdxReaderTests
     public void Should_ReportShortData_When_GzipStreamIsTruncated()
     {
         // Given a gzip file cut in half (the decompressor stops early without complaint)
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var gz = DataFixtures.Gzip(DataFixtures.IdxImages(DataFixtures.RandomBytes(2 * 784, 3), 2));
         File.WriteAllBytes(dir.File("images.gz"), gz[..(gz.Length / 2)]);
 
@@ -158,7 +158,7 @@ public sealed class IdxReaderTests
     public void Should_ReportUnreadableFile_When_FileIsMissing()
     {
         // Given a path with no file
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
 
         // When / Then
         var error = Assert.Throws<DataFormatException>(() => IdxReader.ReadImages(dir.File("missing")));

@@ -12,7 +12,7 @@ public sealed class ImageFolderReaderTests
     public void Should_ReadExactPixelsSortedClassesAndStatistics_When_FolderHoldsPngs()
     {
         // Given train/{zebra,ant} and test/{zebra,ant} with random 8×6 PNGs
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var (files, expected) = ColorTree(seed: 1);
         DataFixtures.WriteTree(dir.Path, files);
 
@@ -43,7 +43,7 @@ public sealed class ImageFolderReaderTests
     public void Should_ReadJpegsInsideWrappingFolder_When_SourceIsTarArchive(bool gzip)
     {
         // Given a (gzipped) tar of cifar/train/<class>/*.jpg and cifar/test/<class>/*.jpg
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var files = new List<(string, byte[])>();
         var reference = new Dictionary<string, byte[]>();
         foreach (var (split, cls, i) in new[] { ("train", "cat", 0), ("train", "cat", 1), ("train", "dog", 0), ("test", "cat", 0), ("test", "dog", 0) })
@@ -77,7 +77,7 @@ public sealed class ImageFolderReaderTests
     public void Should_KeepOneChannel_When_EveryImageIsGray()
     {
         // Given gray PNGs only
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var pixels = Enumerable.Range(0, 4).Select(i => DataFixtures.RandomBytes(Width * Height, seed: 10 + i)).ToArray();
         DataFixtures.WriteTree(dir.Path, [
             ("train/a/0.png", DataFixtures.EncodeGray(pixels[0], Width, Height)),
@@ -100,7 +100,7 @@ public sealed class ImageFolderReaderTests
     public void Should_KeepThreeChannels_When_GrayAndColorImagesMix()
     {
         // Given one color image among gray ones
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var gray = DataFixtures.RandomBytes(Width * Height, seed: 3);
         DataFixtures.WriteTree(dir.Path, [
             ("train/a/0.png", DataFixtures.EncodeGray(gray, Width, Height)),
@@ -121,7 +121,7 @@ public sealed class ImageFolderReaderTests
     public void Should_NameOffendingFile_When_ImagesDifferInSize()
     {
         // Given one 8×7 image among 8×6 ones
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var (files, _) = ColorTree(seed: 2);
         files.Add(("test/zebra/9.png", DataFixtures.EncodeRgb(new byte[3 * Width * 7], Width, 7)));
         DataFixtures.WriteTree(dir.Path, files);
@@ -139,7 +139,7 @@ public sealed class ImageFolderReaderTests
     public void Should_NameUnreadableImage_When_BytesAreNotAnImage(bool archive)
     {
         // Given a .png holding text, in a folder or an archive
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var (files, _) = ColorTree(seed: 3);
         files.Add(("train/ant/broken.png", "this is not a png"u8.ToArray()));
         string source;
@@ -167,7 +167,7 @@ public sealed class ImageFolderReaderTests
     public void Should_NameRoot_When_TestClassesDifferFromTrain()
     {
         // Given a test class absent from train
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var (files, _) = ColorTree(seed: 4);
         files.Add(("test/cow/0.png", DataFixtures.EncodeRgb(new byte[3 * Width * Height], Width, Height)));
         DataFixtures.WriteTree(dir.Path, files);
@@ -181,7 +181,7 @@ public sealed class ImageFolderReaderTests
     public void Should_ExplainLayout_When_TestSplitIsMissing()
     {
         // Given only train/
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var (files, _) = ColorTree(seed: 5);
         DataFixtures.WriteTree(dir.Path, files.Where(f => f.Name.StartsWith("train/", StringComparison.Ordinal)));
 
@@ -194,7 +194,7 @@ public sealed class ImageFolderReaderTests
     public void Should_ReportMissingPath_When_NothingIsThere()
     {
         // Given / When / Then
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var error = Assert.Throws<DataFormatException>(() => ImageFolderReader.Read(dir.File("nothing.tar.gz")));
         Assert.Contains("found nothing at this path", error.Message);
     }
@@ -203,7 +203,7 @@ public sealed class ImageFolderReaderTests
     public void Should_ReturnIdenticalTensorsFromCache_When_SourceIsUnchanged()
     {
         // Given an archive read once (which writes the cache next to it)
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var (files, _) = ColorTree(seed: 6);
         var archive = dir.File("data.tar.gz");
         File.WriteAllBytes(archive, DataFixtures.Tar(files, gzip: true));
@@ -223,7 +223,7 @@ public sealed class ImageFolderReaderTests
     public void Should_DecodeAgain_When_FolderChangesOrCacheIsDamaged()
     {
         // Given a folder read once with cache
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var root = Path.Combine(dir.Path, "images");
         var (files, _) = ColorTree(seed: 7);
         DataFixtures.WriteTree(root, files);
@@ -265,7 +265,7 @@ public sealed class ImageFolderReaderTests
             return;
         }
 
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var data = Path.Combine(dir.Path, "ro");
         Directory.CreateDirectory(data);
         var (files, _) = ColorTree(seed: 8);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using LossLab.Experiments;
-using LossLab.Tests.Cli;
+using LossLab.Runs;
 using LossLab.Training;
 
 namespace LossLab.Tests.Experiments;
@@ -27,7 +27,8 @@ public sealed class ExperimentPlanTests
     public void Should_KeepIdsAndOptions_When_ThePlanIsSavedAndLoaded()
     {
         // Given a comparison plan saved to a directory
-        var dir = CliRunner.TempDir("plan");
+        using var dirFolder = new TempFolder("plan");
+        var dir = dirFolder.Path;
         var plan = ExperimentPlan.Compare(Base with { LossOptions = new() { Beta = 4, Gamma = 10 } }, ["improved", "focal"], 3);
         plan.Save(dir);
 
@@ -104,7 +105,8 @@ public sealed class ExperimentPlanTests
     public void Should_RefuseTheDirectory_When_ItHoldsAnotherExperiment()
     {
         // Given a directory holding a comparison
-        var dir = CliRunner.TempDir("plan-other");
+        using var dirFolder = new TempFolder("plan-other");
+        var dir = dirFolder.Path;
         ExperimentPlan.Open(dir, ExperimentPlan.Compare(Base, ["ce", "triplet"], 1));
 
         // When a different comparison is opened there, and the same one with other threads and data folder

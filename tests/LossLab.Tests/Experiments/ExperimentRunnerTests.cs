@@ -1,6 +1,7 @@
 using LossLab.Data;
+using LossLab.Evaluation;
 using LossLab.Experiments;
-using LossLab.Tests.Cli;
+using LossLab.Runs;
 using LossLab.Training;
 
 namespace LossLab.Tests.Experiments;
@@ -22,8 +23,9 @@ public sealed class ExperimentRunnerTests
     public void Should_SkipTheCompletedRunResumeTheUnfinishedOneAndTrainTheNewOne_When_RunAgain()
     {
         // Given an experiment of three runs: one completed, one interrupted with a checkpoint, one not started
-        Assert.True(CliRunner.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
-        var dir = CliRunner.TempDir("runner");
+        Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        using var dirFolder = new TempFolder("runner");
+        var dir = dirFolder.Path;
         var plan = ExperimentPlan.Compare(Tiny, ["ce"], 3);
         using (var runner = Runner(dir))
         {
@@ -58,7 +60,8 @@ public sealed class ExperimentRunnerTests
     public void Should_Refuse_When_ARunFolderHoldsOtherOptions()
     {
         // Given a run folder whose config has another learning rate than the spec
-        var dir = CliRunner.TempDir("runner-other");
+        using var dirFolder = new TempFolder("runner-other");
+        var dir = dirFolder.Path;
         var spec = ExperimentPlan.Compare(Tiny, ["ce"], 1).Runs[0];
         var folder = new RunDirectory(ExperimentRunner.RunPathIn(dir, spec.Id));
         folder.WriteConfig(new RunConfig { Options = spec.Options with { LearningRate = 0.5 } });
@@ -77,7 +80,8 @@ public sealed class ExperimentRunnerTests
     public void Should_SkipAFailedRun_When_ItDivergedBefore()
     {
         // Given a run folder marked as diverged
-        var dir = CliRunner.TempDir("runner-failed");
+        using var dirFolder = new TempFolder("runner-failed");
+        var dir = dirFolder.Path;
         var spec = ExperimentPlan.Compare(Tiny, ["ce"], 1).Runs[0];
         var folder = new RunDirectory(ExperimentRunner.RunPathIn(dir, spec.Id));
         folder.WriteConfig(new RunConfig { Options = spec.Options });

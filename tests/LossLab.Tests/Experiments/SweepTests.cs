@@ -1,4 +1,6 @@
+using LossLab.Evaluation;
 using LossLab.Experiments;
+using LossLab.Runs;
 using LossLab.Training;
 
 namespace LossLab.Tests.Experiments;

@@ -5,7 +5,7 @@ namespace LossLab.Tests.Models;
 
 /// <summary>
 /// A shape for which libtorch 2.10's oneDNN AVX-512 convolution returned NaN from finite input on this project's
-/// AVX-512 machine (GoogLeNet's inception4b, 3×3 from 24 to 64 channels); <see cref="LossLab.Training.NativeDefaults"/>
+/// AVX-512 machine (GoogLeNet's inception4b, 3×3 from 24 to 64 channels); <see cref="LossLab.Hosting.NativeDefaults"/>
 /// limits oneDNN to AVX2, which the test suite applies as the CLI does.
 /// </summary>
 public sealed class ConvolutionRegressionTests

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using LossLab.Experiments;
 using LossLab.Reporting;
-using LossLab.Tests.Cli;
 
 namespace LossLab.Tests.Reporting;
 
@@ -22,7 +21,8 @@ public sealed partial class ReportBuilderTests
     public void Should_HoldTheComparisonTablesPaperColumnsAndFigures_When_ReportingALossComparison()
     {
         // Given a synthetic E2 comparison of three losses over three seeds
-        var dir = CliRunner.TempDir("report-compare");
+        using var dirFolder = new TempFolder("report-compare");
+        var dir = dirFolder.Path;
         SyntheticExperiment.WriteCompare(dir, ["improved", "ce", "triplet"], 3, Finals, "E2");
 
         // When the report is built
@@ -62,7 +62,8 @@ public sealed partial class ReportBuilderTests
     public void Should_ShowTheSearchStepsChosenSettingAndFiguresPerValue_When_ReportingTheE1Search()
     {
         // Given the paper's search (one refinement round) on synthetic results peaking at beta = 4, gamma = 5
-        var dir = CliRunner.TempDir("report-sweep");
+        using var dirFolder = new TempFolder("report-sweep");
+        var dir = dirFolder.Path;
         var spec = new SweepSpec { Mode = SweepMode.Coordinate, Axes = Reproduction.PaperSearchAxes, RefineRounds = 1 };
         SyntheticExperiment.WriteSweep(dir, spec, (b, g) => 0.7 - (0.01 * Math.Abs(b - 4)) - (0.005 * Math.Abs(g - 5)), "E1");
 
@@ -92,14 +93,19 @@ public sealed partial class ReportBuilderTests
     public void Should_WriteTheSameMarkdown_When_TwoShardDirectoriesAreMergedOrOneHoldsEverything()
     {
         // Given one directory with every run, and the same experiment split over two shard directories
-        var whole = CliRunner.TempDir("report-whole");
-        var first = CliRunner.TempDir("report-shard1");
-        var second = CliRunner.TempDir("report-shard2");
+        using var wholeFolder = new TempFolder("report-whole");
+        var whole = wholeFolder.Path;
+        using var firstFolder = new TempFolder("report-shard1");
+        var first = firstFolder.Path;
+        using var secondFolder = new TempFolder("report-shard2");
+        var second = secondFolder.Path;
         SyntheticExperiment.WriteCompare(whole, ["improved", "ce", "triplet"], 3, Finals, "E2");
         SyntheticExperiment.WriteCompare(first, ["improved", "ce", "triplet"], 3, Finals, "E2", keep: i => new Shard(1, 2).Contains(i));
         SyntheticExperiment.WriteCompare(second, ["improved", "ce", "triplet"], 3, Finals, "E2", keep: i => new Shard(2, 2).Contains(i));
-        var merged = CliRunner.TempDir("report-merged");
-        var single = CliRunner.TempDir("report-single");
+        using var mergedFolder = new TempFolder("report-merged");
+        var merged = mergedFolder.Path;
+        using var singleFolder = new TempFolder("report-single");
+        var single = singleFolder.Path;
 
         // When each is reported
         ReportBuilder.Build([first, second], merged);
@@ -113,7 +119,8 @@ public sealed partial class ReportBuilderTests
     public void Should_ReportWhatIsDone_When_TheExperimentIsUnfinished()
     {
         // Given a comparison where only the first shard of three finished
-        var dir = CliRunner.TempDir("report-partial");
+        using var dirFolder = new TempFolder("report-partial");
+        var dir = dirFolder.Path;
         SyntheticExperiment.WriteCompare(dir, ["improved", "ce"], 3, Finals, keep: i => new Shard(1, 3).Contains(i));
 
         // When the report is built
@@ -129,7 +136,8 @@ public sealed partial class ReportBuilderTests
     public void Should_CompareByLoss_When_GivenPlainRunDirectories()
     {
         // Given two run folders of separate train commands, with different losses
-        var root = CliRunner.TempDir("report-plain");
+        using var rootFolder = new TempFolder("report-plain");
+        var root = rootFolder.Path;
         var plan = ExperimentPlan.Compare(SyntheticExperiment.Base, ["improved", "ce"], 1);
         foreach (var run in plan.Runs)
         {
@@ -150,7 +158,8 @@ public sealed partial class ReportBuilderTests
     public void Should_ReportEveryPartWithOneTable2_When_GivenAFolderOfExperiments()
     {
         // Given E4's two parts (CIFAR-100 for Table 1, Fashion-MNIST for Fig. 9) in sub-folders of one folder
-        var root = CliRunner.TempDir("report-e4");
+        using var rootFolder = new TempFolder("report-e4");
+        var root = rootFolder.Path;
         SyntheticExperiment.WriteCompare(Path.Combine(root, "table1-cifar100"), ["improved", "triplet"], 2, Finals, "E4-table1", options: SyntheticExperiment.Base with { Dataset = "cifar100" }, preset: "quick");
         SyntheticExperiment.WriteCompare(Path.Combine(root, "fig9-fashion-mnist"), ["improved", "triplet"], 2, Finals, "E4-fig9", preset: "quick");
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using LossLab.Reporting;
-using LossLab.Tests.Cli;
 
 namespace LossLab.Tests.Reporting;
 
@@ -14,7 +13,8 @@ public sealed partial class ReportChromiumTests
     {
         // Given Debian's chromium and a report of a comparison
         Assert.True(File.Exists(Chromium), "chromium is missing: run scripts/setup.sh chromium (apt-get install chromium)");
-        var dir = CliRunner.TempDir("report-chromium");
+        using var dirFolder = new TempFolder("report-chromium");
+        var dir = dirFolder.Path;
         SyntheticExperiment.WriteCompare(dir, ["improved", "margin", "triplet"], 2, (loss, seed) => loss == "improved" ? 0.6 + (0.01 * seed) : 0.55, "E2");
         var report = ReportBuilder.Build([dir], dir);
         var url = new Uri(Path.Combine(dir, Report.HtmlFileName)).AbsoluteUri;

@@ -1,5 +1,4 @@
 using LossLab.Data;
-using LossLab.Tests.Cli;
 using LossLab.Training;
 using TorchSharp;
 
@@ -11,10 +10,10 @@ public sealed class TrainingSessionTests
     public void Should_TrainExactlyTheRequestedBatches_When_GivenARangeOfAnEpoch()
     {
         // Given a session on 64 Fashion-MNIST images in batches of 16
-        Assert.True(CliRunner.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
         using var data = DatasetRegistry.Load("fashion-mnist", new DataOptions());
         var options = new TrainOptions { Dataset = "fashion-mnist", Loss = "ce", BatchSize = 16, TrainLimit = 64, TestLimit = 32, Threads = 1, Device = "cpu" };
-        using var session = new TrainingSession(options, data, new ConsoleProgress(TextWriter.Null, interactive: false));
+        using var session = new TrainingSession(options, data, new SilentObserver());
         var batches = session.Batches(1);
 
         // When batches 1 and 2 (0-based) of epoch 1 are trained, continuing from batch 1
@@ -34,10 +33,10 @@ public sealed class TrainingSessionTests
     public void Should_StopBeforeTheFirstBatch_When_AlreadyCancelled()
     {
         // Given a session and a cancelled token
-        Assert.True(CliRunner.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
         using var data = DatasetRegistry.Load("fashion-mnist", new DataOptions());
         var options = new TrainOptions { Dataset = "fashion-mnist", Loss = "ce", BatchSize = 16, TrainLimit = 64, Threads = 1, Device = "cpu" };
-        using var session = new TrainingSession(options, data, new ConsoleProgress(TextWriter.Null, interactive: false));
+        using var session = new TrainingSession(options, data, new SilentObserver());
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
 

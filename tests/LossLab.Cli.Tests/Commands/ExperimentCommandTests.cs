@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using LossLab.Experiments;
+using LossLab.Reporting;
+using LossLab.Tests;
+
+namespace LossLab.Cli.Tests.Commands;
+
+public sealed class ExperimentCommandTests
+{
+    private static readonly string[] Tiny =
+    [
+        "--train-limit", "120", "--test-limit", "60", "--batch-size", "32", "--epochs", "1", "--threads", "1",
+        "--no-embedding-metrics", "--no-tensorboard",
+    ];
+
+    [Fact]
+    public void Should_WriteTheSameReport_When_TwoShardsAreMergedOrOneProcessRunsEverything()
+    {
+        // Given a comparison of two losses over two seeds
+        Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        string[] compare = ["compare", "--losses", "improved,ce", "--seeds", "2", .. Tiny];
+        using var wholeFolder = new TempFolder("cmp-whole");
+        var whole = wholeFolder.Path;
+        using var firstFolder = new TempFolder("cmp-shard1");
+        var first = firstFolder.Path;
+        using var secondFolder = new TempFolder("cmp-shard2");
+        var second = secondFolder.Path;
+        using var mergedFolder = new TempFolder("cmp-merged");
+        var merged = mergedFolder.Path;
+
+        // When it runs in one process, and as shards 1/2 and 2/2 in their own directories merged by `losslab report`
+        var all = CliRunner.Run([.. compare, "--out", whole]);
+        var one = CliRunner.Run([.. compare, "--out", first, "--shard", "1/2"]);
+        var two = CliRunner.Run([.. compare, "--out", second, "--shard", "2/2"]);
+        var report = CliRunner.Run("report", first, second, "--out", merged);
+
+        // Then each shard trained its half, and the merged report equals the single-process one
+        Assert.True(all.Code == 0, all.Err);
+        Assert.True(one.Code == 0, one.Err);
+        Assert.True(two.Code == 0, two.Err);
+        Assert.True(report.Code == 0, report.Err);
+        Assert.Equal(["loss=ce_seed=1", "loss=improved_seed=1"], Directory.GetDirectories(Path.Combine(first, "runs")).Select(Path.GetFileName).Order());
+        Assert.Equal(["loss=ce_seed=2", "loss=improved_seed=2"], Directory.GetDirectories(Path.Combine(second, "runs")).Select(Path.GetFileName).Order());
+        Assert.Contains("losslab report", one.Out, StringComparison.Ordinal);
+        var expected = File.ReadAllText(Path.Combine(whole, Report.MarkdownFileName));
+        Assert.Contains("4 of 4 run(s) completed.", expected, StringComparison.Ordinal);
+        Assert.Equal(expected, File.ReadAllText(Path.Combine(merged, Report.MarkdownFileName)));
+    }
+
+    [Fact]
+    public void Should_FinishOnlyTheMissingRuns_When_AKilledSweepIsRunAgain()
+    {
+        // Given a sweep over three betas running in a child process
+        Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        using var dirFolder = new TempFolder("sweep-kill");
+        var dir = dirFolder.Path;
+        string[] sweep = ["sweep", "--grid", "beta=2,4,8", "--select-on", "test", .. Tiny, "--out", dir];
+        var firstRun = Path.Combine(dir, "runs", "beta=2_seed=1");
+
+        // When it is killed (SIGKILL) as soon as its first run has completed, then run again
+        using (var child = CliRunner.Start(sweep))
+        {
+            var watch = Stopwatch.StartNew();
+            while (ExperimentRunner.StatusAt(firstRun).State != RunState.Completed && !child.HasExited && watch.Elapsed < TimeSpan.FromMinutes(3))
+            {
+                Thread.Sleep(50);
+            }
+
+            if (!child.HasExited)
+            {
+                child.Kill(entireProcessTree: true);
+            }
+
+            child.WaitForExit();
+        }
+
+        var before = new[] { "beta=2_seed=1", "beta=4_seed=1", "beta=8_seed=1" }
+            .Where(id => ExperimentRunner.StatusAt(Path.Combine(dir, "runs", id)).State == RunState.Completed)
+            .ToArray();
+        var (code, output, error) = CliRunner.Run(sweep);
+
+        // Then the rerun skips what had finished, trains the rest, and writes the report
+        Assert.Contains("beta=2_seed=1", before);
+        Assert.True(code == 0, error);
+        foreach (var id in before)
+        {
+            Assert.Contains($"{id}: completed earlier, skipped", error, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"{3 - before.Length} trained, 0 resumed, {before.Length} skipped", output, StringComparison.Ordinal);
+        Assert.Contains("best: beta=", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, Report.HtmlFileName)));
+    }
+
+    [Theory]
+    [InlineData(new[] { "compare", "--loss", "ce" }, "--losses")]
+    [InlineData(new[] { "compare", "--losses", "ce,hinge" }, "hinge")]
+    [InlineData(new[] { "compare", "--losses", "ce,ce" }, "twice")]
+    [InlineData(new[] { "sweep", "--grid", "beta" }, "KEY=V1,V2")]
+    [InlineData(new[] { "sweep", "--grid", "colour=red" }, "unknown option 'colour'")]
+    [InlineData(new[] { "sweep", "--grid", "beta=2,4", "--refine", "beta=2:16" }, "--refine")]
+    [InlineData(new[] { "sweep", "--grid", "beta=2,4", "--select-on", "train" }, "--select-on")]
+    [InlineData(new[] { "sweep", "--grid", "beta=2,4", "--shard", "3/2" }, "--shard")]
+    [InlineData(new[] { "reproduce", "E9" }, "valid: E1, E2, E3, E4")]
+    [InlineData(new[] { "reproduce", "E2", "--preset", "slow" }, "--preset")]
+    public void Should_ExitWith2AndSayWhy_When_AnExperimentCommandIsInvalid(string[] args, string expected)
+    {
+        // Given a command with one bad value and a fresh directory
+        using var dirFolder = new TempFolder("bad-experiment");
+        var dir = dirFolder.Path;
+
+        // When it runs
+        var (code, _, error) = CliRunner.Run([.. args, "--out", dir]);
+
+        // Then it exits with 2 before training, naming the problem
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "runs")));
+    }
+
+    [Fact]
+    public void Should_SayHowToGetTheData_When_ThePaperPresetNeedsAMissingDataset()
+    {
+        // Given an empty data folder and no download
+        using var dataFolder = new TempFolder("no-data");
+        var data = dataFolder.Path;
+        using var dirFolder = new TempFolder("reproduce-missing");
+        var dir = dirFolder.Path;
+
+        // When E4 with the paper preset (CIFAR-100) is asked for
+        var (code, _, error) = CliRunner.Run("reproduce", "E4", "--preset", "paper", "--data-dir", data, "--out", dir);
+
+        // Then it exits with 2 and says how to get CIFAR-100
+        Assert.Equal(2, code);
+        Assert.Contains("cifar100", error, StringComparison.Ordinal);
+        Assert.Contains("--download", error, StringComparison.Ordinal);
+    }
+}

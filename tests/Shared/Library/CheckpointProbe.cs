@@ -1,0 +1,22 @@
+using LossLab.Losses;
+using LossLab.Models;
+using LossLab.Runs;
+using LossLab.Training;
+
+namespace LossLab.Tests;
+
+/// <summary>Loads a run's checkpoint into fresh modules built from its config.json, as <c>--resume</c> does.</summary>
+internal static class CheckpointProbe
+{
+    /// <summary>Loads <c>last.ckpt</c> (or <paramref name="file"/>) of the run in <paramref name="dir"/>; throws if it does not load.</summary>
+    public static TrainingState Load(string dir, string file = "last.ckpt")
+    {
+        var run = new RunDirectory(dir);
+        var config = run.ReadConfig() ?? throw new InvalidOperationException($"{run.ConfigPath} missing");
+        var options = config.Options;
+        using var loss = LossRegistry.Create(options.Loss, options.LossOptions, config.NumClasses, options.EmbeddingDim);
+        using var model = ModelRegistry.Create(options.Model, 1, loss.Input == LossInput.Logits ? config.NumClasses : 0, options.EmbeddingDim);
+        using var optimizer = new Trainer(options, new SilentObserver()).CreateOptimizer(model, loss);
+        return Checkpoint.Load(Path.Combine(dir, file), model, loss, optimizer);
+    }
+}
