@@ -286,11 +286,11 @@ def load(path, map_location="cpu"):
     info = read_info(path)
     model = LabModel(
         info["architecture"],
-        in_channels=info["input"]["channels"],
+        in_channels=info["in_channels"],
         num_classes=info["num_classes"],
         embedding_dim=info["embedding_dim"],
         classifier=info["classifier"],
-        loss=info["loss"]["name"],
+        loss=info["loss"],
     )
     model.load_state_dict(torch.load(path, map_location=map_location), strict=True)
     return model.eval(), info
@@ -298,8 +298,8 @@ def load(path, map_location="cpu"):
 
 def preprocess(images, info):
     """(N, C, H, W) uint8 images (0-255) -> float input, normalised per channel as LossLab trains: (x / 255 - mean) / std."""
-    mean = torch.tensor(info["normalization"]["mean"], dtype=torch.float32).view(1, -1, 1, 1)
-    std = torch.tensor(info["normalization"]["std"], dtype=torch.float32).view(1, -1, 1, 1)
+    mean = torch.tensor(info["normalization_mean"], dtype=torch.float32).view(1, -1, 1, 1)
+    std = torch.tensor(info["normalization_std"], dtype=torch.float32).view(1, -1, 1, 1)
     return (images.to(torch.float32) / 255 - mean) / std
 
 

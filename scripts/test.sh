@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the test suite: installs what the end-to-end tests read (Fashion-MNIST) and use (chromium, which
-# renders the HTML report), restores, checks formatting, tests.
+# renders the HTML report; python3-torch, which checks models exported to and loaded from PyTorch), restores,
+# checks formatting, tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh chromium
+scripts/setup.sh chromium python3-torch
 dotnet restore LossLab.slnx
 dotnet format LossLab.slnx --verify-no-changes --no-restore
 log=$(mktemp)
