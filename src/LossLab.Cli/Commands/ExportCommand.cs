@@ -43,6 +43,11 @@ public static class ExportCommand
             }
 
             var path = parse.GetValue(source)!;
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                throw new ArgumentException($"RUN_OR_CHECKPOINT: '{path}' is neither a run directory nor a checkpoint file", "RUN_OR_CHECKPOINT");
+            }
+
             var outPath = parse.GetValue(output)!;
             ModelExporter.InfoPath(outPath);
             using var saved = File.Exists(path)
