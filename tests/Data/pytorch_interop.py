@@ -89,7 +89,7 @@ def check(case_dir, models):
 
 
 def randomise(model, channels, size, seed):
-    """Random batch-norm scales and shifts, and running statistics measured on random batches (as training would
+    """Random batch-norm scales and shifts, and running statistics measured on a random batch (as training would
     leave them), so eval mode is not the identity and activations stay of order one through every layer."""
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -97,10 +97,9 @@ def randomise(model, channels, size, seed):
             if isinstance(module, torch.nn.BatchNorm2d):
                 module.weight.copy_(0.5 + torch.rand(module.weight.shape, generator=generator))
                 module.bias.copy_(0.1 * torch.randn(module.bias.shape, generator=generator))
-                module.momentum = None  # running statistics: the plain average over the batches below
+                module.momentum = None  # running statistics: those of the batch below
         model.train()
-        for _ in range(3):
-            model(torch.randn(8, channels, size, size, generator=generator))
+        model(torch.randn(8, channels, size, size, generator=generator))
 
 
 def make(case_dir, models, architecture, channels, classes, size, seed, backbone_only):

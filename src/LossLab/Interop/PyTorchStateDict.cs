@@ -155,8 +155,13 @@ public sealed class PyTorchStateDict : IDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The unpickler throws whatever its input provokes (invalid casts, missing entries, unknown classes).
-            throw new DataFormatException(path, $"not a readable PyTorch state_dict ({ex.GetType().Name}: {ex.Message})", ex);
+            // The unpickler throws whatever its input provokes (invalid casts, missing entries, unknown classes);
+            // libtorch refuses a tensor that is a view into a larger storage, with a native stack trace after the first line.
+            var first = ex.Message.Split('\n', 2)[0].Trim();
+            var hint = ex is System.Runtime.InteropServices.ExternalException
+                ? "; views into larger tensors and shared storages are not read: save {name: tensor.clone()}"
+                : "";
+            throw new DataFormatException(path, $"not a readable PyTorch state_dict ({ex.GetType().Name}: {first}){hint}", ex);
         }
 
         var tensors = new SortedDictionary<string, Tensor>(StringComparer.Ordinal);
