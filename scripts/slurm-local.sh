@@ -2,7 +2,8 @@
 # A throwaway one-node Slurm cluster on this machine, for trying the examples in examples/slurm/ and for the
 # test that runs them.
 #
-#   scripts/slurm-local.sh -- COMMAND [ARGS...]   start the cluster, run COMMAND (with SLURM_CONF exported), stop it
+#   scripts/slurm-local.sh -- COMMAND [ARGS...]   start the cluster, run COMMAND (with SLURM_CONF exported), stop it;
+#                                                 `-- bash` gives a shell with the cluster up until it exits
 #   scripts/slurm-local.sh                        start the cluster and keep it up until standard input closes
 #                                                 (Ctrl-D or Ctrl-C); it prints the `export SLURM_CONF=...` line
 #                                                 to paste into another shell
@@ -24,7 +25,7 @@ cannot() {
 }
 
 if [[ ${1:-} == "-h" || ${1:-} == "--help" ]]; then
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
 fi
 [[ ${1:-} == "--" ]] && shift
@@ -81,14 +82,14 @@ chmod 700 "$dir" "$dir/munge"
 node=$(hostname -s)
 cpus=$(nproc)
 
-# munged refuses a key readable by others; slurm finds munged through AuthInfo's socket, not /run/munge.
+# munged refuses a key readable by others. Slurm finds this munged through AuthInfo's socket, so neither
+# /run/munge nor the system's key is used or needed.
 if command -v mungekey >/dev/null 2>&1; then
   mungekey --create --keyfile="$dir/munge/munge.key" --force
 else
   dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
 fi
 chmod 600 "$dir/munge/munge.key"
-mkdir -p /run/munge
 
 cat >"$dir/slurm.conf" <<EOF
 # One node ($node, $cpus CPUs) on 127.0.0.1; written by scripts/slurm-local.sh.
@@ -138,7 +139,7 @@ stop() {
   trap - EXIT INT TERM HUP
   if [[ ${#pids[@]} -gt 0 ]]; then
     # Jobs first (their slurmstepd outlives slurmd otherwise), while slurmctld and slurmd can still end them.
-    if kill -0 "${pids[1]:-0}" 2>/dev/null && [[ -n $(squeue -h -o %i 2>/dev/null) ]]; then
+    if [[ ${#pids[@]} -ge 2 ]] && kill -0 "${pids[1]}" 2>/dev/null && [[ -n $(squeue -h -o %i 2>/dev/null) ]]; then
       say "cancelling the cluster's jobs"
       squeue -h -o %i 2>/dev/null | xargs -r scancel 2>/dev/null || true
       for _ in $(seq 60); do
@@ -178,8 +179,9 @@ trap 'exit 129' HUP
 start() {
   local name=$1
   shift
+  # setsid: a Ctrl-C at the terminal reaches this script, which stops the daemons in order, not the daemons.
   # Their own log files say more; the console catches what fails before those are open.
-  LOSSLAB_SLURM_LOCAL=$dir setpriv --pdeathsig TERM -- "$@" </dev/null >"$dir/$name.console" 2>&1 &
+  LOSSLAB_SLURM_LOCAL=$dir setpriv --pdeathsig TERM -- setsid -- "$@" </dev/null >"$dir/$name.console" 2>&1 &
   pids+=("$!")
   names+=("$name")
   echo "$name $!" >>"$dir/daemons.pid"
