@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using LossLab.Experiments;
+using LossLab.Hosting;
 using LossLab.Reporting;
 
 namespace LossLab.Cli.Commands;
@@ -66,7 +67,11 @@ public sealed class ExperimentOptionSet
         foreach (var (directory, plan) in experiments)
         {
             Console.Error.WriteLine($"experiment: {Path.GetFullPath(directory)} ({plan.Runs.Count switch { 0 => "runs decided as the search proceeds", var n => $"{n} runs" }}{(shard.IsPartial ? $", shard {shard}" : "")})");
-            using var runner = new ExperimentRunner(directory, Console.Error, _ => new ConsoleProgress(), !parse.GetValue(NoTensorBoard)) { CommandLine = commandLine };
+            using var runner = new ExperimentRunner(directory, Console.Error, _ => new ConsoleProgress(), !parse.GetValue(NoTensorBoard))
+            {
+                CommandLine = commandLine,
+                BeforeRun = spec => ProcessSettings.ApplyThreads(spec.Options.Threads),
+            };
             var outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), cancel.Token);
             var p = outcome.Progress;
             seconds += p.Seconds;

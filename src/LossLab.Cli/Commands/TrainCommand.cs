@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using LossLab.Data;
+using LossLab.Hosting;
 using LossLab.Losses;
 using LossLab.Runs;
 using LossLab.Training;
@@ -82,11 +83,13 @@ public static class TrainCommand
             progress.Info($"warning: loss option {unused} has no effect on loss '{options.Loss}'");
         }
 
-        using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download });
+        using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download }, Console.Error);
         progress.Info($"data: {data.Name} from {data.Source}: {data.Train.Count} train / {data.Test.Count} test images, {data.NumClasses} classes, {data.Channels}×{data.Height}×{data.Width}");
         using var cancel = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, cancel));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, cancel));
+        // The run's threads (recorded in config.json, so a resumed run gets them again): same seed, same threads, same metrics.
+        ProcessSettings.ApplyThreads(options.Threads);
         var trainer = new Trainer(options, progress);
         RunSummary summary;
         try
