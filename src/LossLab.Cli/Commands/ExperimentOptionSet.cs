@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using LossLab.Experiments;
 using LossLab.Hosting;
 using LossLab.Reporting;
@@ -57,9 +56,7 @@ public sealed class ExperimentOptionSet
             throw new ArgumentOutOfRangeException("--wait-timeout", timeout.TotalSeconds, "must be ≥ 0");
         }
 
-        using var cancel = new CancellationTokenSource();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, cancel));
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, cancel));
+        using var signals = new InterruptSignals();
         var commandLine = string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
         var complete = true;
         var failed = 0;
@@ -72,7 +69,7 @@ public sealed class ExperimentOptionSet
                 CommandLine = commandLine,
                 BeforeRun = spec => ProcessSettings.ApplyThreads(spec.Options.Threads),
             };
-            var outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), cancel.Token);
+            var outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), signals.Token);
             var p = outcome.Progress;
             seconds += p.Seconds;
             failed += p.Failed.Count;
@@ -134,18 +131,5 @@ public sealed class ExperimentOptionSet
             .Distinct()
             .ToArray();
         return (key, values);
-    }
-
-    private static void OnSignal(PosixSignalContext context, CancellationTokenSource cancel)
-    {
-        if (cancel.IsCancellationRequested)
-        {
-            return;
-        }
-
-        context.Cancel = true;
-        Console.Error.WriteLine();
-        Console.Error.WriteLine($"{context.Signal}: finishing the current batch and saving a checkpoint (send again to stop at once)...");
-        cancel.Cancel();
     }
 }

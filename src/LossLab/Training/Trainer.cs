@@ -150,10 +150,6 @@ public sealed class Trainer
         return WriteSummary(run, history, completed: true, wall);
     }
 
-    /// <summary>The optimizer this trainer's runs use: the model's parameters in one group, each loss parameter group with its own learning rate.</summary>
-    internal TorchSharp.torch.optim.Optimizer CreateOptimizer(LabModel model, LossModule loss) =>
-        TrainingSession.CreateOptimizer(options, model, loss);
-
     /// <summary>Stops the run, before anything is saved, when a weight is no longer finite.</summary>
     internal static void EnsureFiniteWeights(LabModel model, LossModule loss, int epoch, int batch, string? what = null)
     {

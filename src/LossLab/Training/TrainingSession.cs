@@ -126,7 +126,7 @@ internal sealed class TrainingSession : IDisposable
         }
 
         var order = EpochOrder.Shuffle(trainLabels.Length, options.Seed, epoch);
-        var batches = order.Chunk(options.BatchSize).Where(c => c.Length >= 2).ToArray();
+        var batches = EpochOrder.Batches(order, options.BatchSize).Where(c => c.Length >= 2).ToArray();
         return batches.Length > 0
             ? batches
             : throw new ArgumentOutOfRangeException("--train-limit", trainLabels.Length, "the training set needs at least 2 images for one batch");

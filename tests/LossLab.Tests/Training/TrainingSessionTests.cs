@@ -42,7 +42,7 @@ public sealed class TrainingSessionTests
         cancel.Cancel();
 
         // When an epoch is trained
-        var progress = session.Train(1, session.Batches(1), EpochProgress.Start, 4, cancel.Token);
+        var progress = session.Train(1, session.Batches(1), new EpochProgress(0, 0, 0, 0, 0), 4, cancel.Token);
 
         // Then no batch ran
         Assert.Equal(0, progress.BatchesDone);
