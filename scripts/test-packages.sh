@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests the packages the way their users take them:
-#   1. dotnet pack: LossLab.Losses, LossLab.Training and the losslab tool into artifacts/packages;
+#   1. dotnet pack: LossLab.Losses, LossLab and the tool LossLab.Cli (command losslab) into artifacts/packages;
 #   2. samples/ImprovedLossLoop restored from that folder (a PackageReference, not a project reference), built and
 #      run: it trains with ImprovedLoss and exits non-zero if the loss does not fall;
 #   3. the tool installed from its .nupkg into a temporary folder and a short `losslab train` run from a directory
@@ -46,8 +46,8 @@ took "sample restore, format check and build"
 dotnet "$sample/bin/Release/net10.0/ImprovedLossLoop.dll"
 took "sample run"
 
-echo "packages: installing the losslab tool $version"
-dotnet tool install --tool-path "$work/tool" --add-source "$feed" losslab --version "$version"
+echo "packages: installing the tool LossLab.Cli $version"
+dotnet tool install --tool-path "$work/tool" --add-source "$feed" LossLab.Cli --version "$version"
 took "tool install"
 mkdir "$work/run"
 cd "$work/run"
