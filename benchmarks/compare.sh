@@ -8,7 +8,7 @@
 # number is its pure step (train_img_per_s). Prints every repeat, the medians and their ratio.
 # PyTorch runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, so OpenBLAS picks its kernel for this CPU.
 # --pytorch-keep-freed-memory gives PyTorch the malloc setting LossLab applies to itself (no mmap for large
-# buffers, no trimming; see src/LossLab/Training/NativeAllocator.cs) through GLIBC_TUNABLES, to show how much of the
+# buffers, no trimming; see src/LossLab/Hosting/NativeAllocator.cs) through GLIBC_TUNABLES, to show how much of the
 # difference that setting alone makes.
 # LOSSLAB overrides the command that runs the CLI (default: the Release build in this repository).
 set -euo pipefail

@@ -2,6 +2,7 @@
 // GLIBCXX_3.4.32 (GCC 13), e.g. Debian 12. libLibTorchSharp.so requires that version for one symbol,
 // _ZSt21ios_base_library_initv, which it never calls. The task marks the GLIBCXX_3.4.32 requirement
 // weak (VER_FLG_WEAK) and clears that symbol's version, so the dynamic loader accepts the library.
+// Used by LossLab.LibTorchSharpFix.targets, in this repository's build and in the packages' buildTransitive folder.
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -19,9 +20,12 @@ public sealed class PatchLibTorchSharp : Task
     [Required]
     public ITaskItem[] Files { get; set; } = Array.Empty<ITaskItem>();
 
+    /// <summary>Patch even when this machine's libstdc++ has the version (for files that will run elsewhere).</summary>
+    public bool Always { get; set; }
+
     public override bool Execute()
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || SystemHasVersion())
+        if (!Always && (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || SystemHasVersion()))
         {
             return true;
         }

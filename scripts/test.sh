@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suite: installs what the end-to-end tests read (Fashion-MNIST) and use (chromium, which
 # renders the HTML report; python3-torch, which checks models exported to and loaded from PyTorch), restores,
-# checks formatting, tests.
+# checks formatting, tests, then packs the packages and uses them as a user would (scripts/test-packages.sh;
+# LOSSLAB_SKIP_PACKAGES=1 skips that part). Arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh chromium python3-torch
@@ -20,4 +21,7 @@ if [[ $failed -gt 0 ]]; then
   awk '/^[[:space:]]+Failed [A-Za-z]/ {n = 25} n > 0 {print; n--}' "$log"
 fi
 echo "tests: $passed passed, $failed failed"
+if [[ ${LOSSLAB_SKIP_PACKAGES:-0} != 1 ]]; then
+  scripts/test-packages.sh --no-build || { echo "packages: FAILED" >&2; status=1; }
+fi
 exit "$status"

@@ -10,8 +10,10 @@ public static class Program
     /// <summary>Parses the command line and runs the command; returns the exit code.</summary>
     public static int Main(string[] args)
     {
-        // Before anything loads libtorch, which reads these once (passive OpenMP waits, oneDNN limited to AVX2).
-        NativeDefaults.Apply();
+        // The command owns its process: before anything loads libtorch, which reads the environment once (passive
+        // OpenMP waits, oneDNN limited to AVX2), and before the first large allocation (malloc keeps freed memory).
+        // Each command applies its run's thread count itself.
+        ProcessSettings.Apply(new ProcessSettings());
         // A plain command named like the installed tool, rather than RootCommand (named after the assembly).
         var root = new Command("losslab", "LossLab: does this loss really help my image classifier? Train, evaluate and compare losses.");
         root.Options.Add(new System.CommandLine.Help.HelpOption());

@@ -1,3 +1,5 @@
+using LossLab.Data;
+
 namespace LossLab.Cli.Benchmarking;
 
 /// <summary>What <c>losslab bench</c> measures and how often; every measurement is repeated and the medians reported.</summary>
@@ -57,11 +59,12 @@ public sealed record BenchOptions
     /// <summary>Embeddings CSV (label, then values) to time the metrics on instead of synthetic clusters; null for synthetic.</summary>
     public string? EvalCsv { get; init; }
 
-    /// <summary>The pipeline's dataset when none is given: the CIFAR-10 image archive beside the repository if present, else Fashion-MNIST.</summary>
-    public static string DefaultDataset =>
-        File.Exists(CifarArchive) ? $"folder:{CifarArchive}" : "fashion-mnist";
-
-    private static string CifarArchive => Path.Combine("..", "shared", "datasets", "cifar10-jpg.tar.gz");
+    /// <summary>
+    /// The pipeline's dataset when none is given: <c>cifar10</c> (colour images, augmented as in training) when its
+    /// files are found in <see cref="DataDir"/> or the other places searched, else <c>fashion-mnist</c>.
+    /// </summary>
+    public string DefaultDataset =>
+        DatasetRegistry.Locate("cifar10", new DataOptions { DataDir = DataDir }) is not null ? "cifar10" : "fashion-mnist";
 
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> naming the option.</summary>
     public void Validate()

@@ -1,5 +1,6 @@
 using LossLab.Data;
 using LossLab.Evaluation;
+using LossLab.Hosting;
 using LossLab.Runs;
 using LossLab.Training;
 using TorchSharp;
@@ -21,6 +22,7 @@ public static class MemoryBenchmark
         ArgumentNullException.ThrowIfNull(log);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 3, "--memory-epochs");
         options.Validate();
+        ProcessSettings.ApplyThreads(options.Threads);
         using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir });
         var directory = Directory.CreateTempSubdirectory("losslab-bench-");
         try

@@ -26,8 +26,8 @@ public static class ThroughputBenchmark
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
         options.Validate();
-        var threads = DeviceSelector.ApplyThreads(options.Threads);
-        var keepsFreedMemory = NativeAllocator.KeepFreedMemory();
+        var threads = ProcessSettings.ApplyThreads(options.Threads);
+        var keepsFreedMemory = NativeAllocator.IsKeepingFreedMemory;
         var runs = new Dictionary<string, List<double>>
         {
             ["matmul_flops_per_s"] = [],

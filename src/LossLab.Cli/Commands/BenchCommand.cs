@@ -20,7 +20,7 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps before the first repeat (default 1)", DefaultValueFactory = _ => 1 };
         var repeats = new Option<int>("--repeats") { Description = "Interleaved repeats; medians are reported (default 5)", DefaultValueFactory = _ => 5 };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all cores)" };
-        var dataset = new Option<string?>("--dataset") { Description = "Dataset of the pipeline (default folder:../shared/datasets/cifar10-jpg.tar.gz when present, else fashion-mnist)" };
+        var dataset = new Option<string?>("--dataset") { Description = "Dataset of the pipeline (default cifar10 when its files are found, else fashion-mnist)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset files" };
         var seed = new Option<int>("--seed") { Description = "Seed (default 1)", DefaultValueFactory = _ => 1 };
         var matmulSize = new Option<int>("--matmul-size") { Description = "Side of the square matrices timing libtorch's matrix multiply (default 2048)", DefaultValueFactory = _ => 2048 };

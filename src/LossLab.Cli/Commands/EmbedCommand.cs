@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using LossLab.Hosting;
 using LossLab.Runs;
 
 namespace LossLab.Cli.Commands;
@@ -25,6 +26,7 @@ public static class EmbedCommand
         command.SetAction(parse => ErrorHandling.Run(() =>
         {
             using var saved = SavedRun.Open(parse.GetValue(run)!, parse.GetValue(checkpoint)!, parse.GetValue(dataset), parse.GetValue(dataDir));
+            ProcessSettings.ApplyThreads(saved.Options.Threads);
             var (embeddings, labels) = saved.EmbedTest();
             using (embeddings)
             using (labels)

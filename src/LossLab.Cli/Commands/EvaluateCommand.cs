@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using LossLab.Hosting;
 using LossLab.Runs;
 
 namespace LossLab.Cli.Commands;
@@ -25,6 +26,7 @@ public static class EvaluateCommand
         command.SetAction(parse => ErrorHandling.Run(() =>
         {
             using var saved = SavedRun.Open(parse.GetValue(run)!, parse.GetValue(checkpoint)!, parse.GetValue(dataset), parse.GetValue(dataDir), parse.GetValue(device)!);
+            ProcessSettings.ApplyThreads(saved.Options.Threads);
             var metrics = saved.Evaluate();
             var json = JsonSerializer.Serialize(metrics, JsonDefaults.Indented);
             AtomicFile.WriteText(parse.GetValue(output) ?? Path.Combine(saved.Run.Path, "evaluation.json"), json + "\n");

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using LossLab.Experiments;
+using LossLab.Hosting;
 using LossLab.Reporting;
 
 namespace LossLab.Cli.Commands;
@@ -56,9 +56,7 @@ public sealed class ExperimentOptionSet
             throw new ArgumentOutOfRangeException("--wait-timeout", timeout.TotalSeconds, "must be ≥ 0");
         }
 
-        using var cancel = new CancellationTokenSource();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, cancel));
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, cancel));
+        using var signals = new InterruptSignals();
         var commandLine = string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
         var complete = true;
         var failed = 0;
@@ -66,8 +64,12 @@ public sealed class ExperimentOptionSet
         foreach (var (directory, plan) in experiments)
         {
             Console.Error.WriteLine($"experiment: {Path.GetFullPath(directory)} ({plan.Runs.Count switch { 0 => "runs decided as the search proceeds", var n => $"{n} runs" }}{(shard.IsPartial ? $", shard {shard}" : "")})");
-            using var runner = new ExperimentRunner(directory, Console.Error, _ => new ConsoleProgress(), !parse.GetValue(NoTensorBoard)) { CommandLine = commandLine };
-            var outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), cancel.Token);
+            using var runner = new ExperimentRunner(directory, Console.Error, _ => new ConsoleProgress(), !parse.GetValue(NoTensorBoard))
+            {
+                CommandLine = commandLine,
+                BeforeRun = spec => ProcessSettings.ApplyThreads(spec.Options.Threads),
+            };
+            var outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), signals.Token);
             var p = outcome.Progress;
             seconds += p.Seconds;
             failed += p.Failed.Count;
@@ -129,18 +131,5 @@ public sealed class ExperimentOptionSet
             .Distinct()
             .ToArray();
         return (key, values);
-    }
-
-    private static void OnSignal(PosixSignalContext context, CancellationTokenSource cancel)
-    {
-        if (cancel.IsCancellationRequested)
-        {
-            return;
-        }
-
-        context.Cancel = true;
-        Console.Error.WriteLine();
-        Console.Error.WriteLine($"{context.Signal}: finishing the current batch and saving a checkpoint (send again to stop at once)...");
-        cancel.Cancel();
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using LossLab.Data;
+using LossLab.Hosting;
 using LossLab.Interop;
 using LossLab.Losses;
 using LossLab.Runs;
@@ -86,16 +86,16 @@ public static class TrainCommand
             progress.Info($"warning: loss option {unused} has no effect on loss '{options.Loss}'");
         }
 
-        using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download });
+        using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download }, Console.Error);
         progress.Info($"data: {data.Name} from {data.Source}: {data.Train.Count} train / {data.Test.Count} test images, {data.NumClasses} classes, {data.Channels}×{data.Height}×{data.Width}");
-        using var cancel = new CancellationTokenSource();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, cancel));
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, cancel));
+        using var signals = new InterruptSignals();
+        // The run's threads (recorded in config.json, so a resumed run gets them again): same seed, same threads, same metrics.
+        ProcessSettings.ApplyThreads(options.Threads);
         var trainer = new Trainer(options, progress);
         RunSummary summary;
         try
         {
-            summary = trainer.Run(data, run, resume, cancel.Token, commandLine);
+            summary = trainer.Run(data, run, resume, signals.Token, commandLine);
         }
         catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
         {
@@ -134,20 +134,6 @@ public static class TrainCommand
         }
 
         return run;
-    }
-
-    private static void OnSignal(PosixSignalContext context, CancellationTokenSource cancel)
-    {
-        if (cancel.IsCancellationRequested)
-        {
-            // Second signal: let the default handler end the process.
-            return;
-        }
-
-        context.Cancel = true;
-        Console.Error.WriteLine();
-        Console.Error.WriteLine($"{context.Signal}: finishing the current batch and saving a checkpoint (send again to stop at once)...");
-        cancel.Cancel();
     }
 
     private static void PrintFinal(RunDirectory run)

@@ -53,15 +53,6 @@ public sealed class BatchTransform
     /// <summary>The augmentation applied by <see cref="Apply"/>, or <see langword="null"/>.</summary>
     public AugmentOptions? Augmentation { get; }
 
-    /// <summary>The transform of a dataset, using its normalisation constants.</summary>
-    /// <param name="dataset">Dataset whose <see cref="ImageDataset.Mean"/> and <see cref="ImageDataset.Std"/> are used.</param>
-    /// <param name="augment">Augmentation, or <see langword="null"/> for none.</param>
-    public static BatchTransform For(ImageDataset dataset, AugmentOptions? augment = null)
-    {
-        ArgumentNullException.ThrowIfNull(dataset);
-        return new BatchTransform(dataset.Mean, dataset.Std, augment);
-    }
-
     /// <summary>Augments (if configured) and normalises a batch.</summary>
     /// <param name="images">(B, C, H, W) uint8, on any device.</param>
     /// <param name="random">Source of the augmentation's randomness; required when augmenting.</param>

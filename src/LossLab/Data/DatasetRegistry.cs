@@ -44,9 +44,10 @@ public static class DatasetRegistry
     /// <summary>Loads a dataset.</summary>
     /// <param name="spec">A name of <see cref="Names"/> or <c>folder:PATH</c>.</param>
     /// <param name="options">Where to search; whether to download when missing.</param>
+    /// <param name="progress">Where download progress lines go (the CLI passes standard error); null for none.</param>
     /// <exception cref="ArgumentException">The name is unknown (the message lists the valid ones).</exception>
     /// <exception cref="DataFormatException">The files are missing (the message lists the places searched and how to get them) or malformed.</exception>
-    public static ImageDataset Load(string spec, DataOptions options)
+    public static ImageDataset Load(string spec, DataOptions options, TextWriter? progress = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,11 +61,21 @@ public static class DatasetRegistry
         if (folder is null && options.Download)
         {
             var root = DownloadRoot(options);
-            Downloader.Download(dataset.Archive, root, Console.Error);
+            Downloader.Download(dataset.Archive, root, progress);
             folder = dataset.Locate(root);
         }
 
         return dataset.Load(folder ?? throw NotFound(dataset, options));
+    }
+
+    /// <summary>The folder holding the files of a known dataset, searched as <see cref="Load"/> does; null when absent (nothing is downloaded).</summary>
+    /// <param name="name">A name of <see cref="Names"/>.</param>
+    /// <param name="options">Where to search.</param>
+    /// <exception cref="ArgumentException">The name is unknown.</exception>
+    public static string? Locate(string name, DataOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Locate(Find(name), options);
     }
 
     /// <summary>Where each known dataset is and how many images per class its splits hold, for <c>losslab datasets</c>.</summary>

@@ -136,9 +136,6 @@ public sealed record ExperimentPlan
         };
     }
 
-    /// <summary>The runs of slice <paramref name="index"/> of <paramref name="count"/> (1-based): those at positions ≡ index−1 (mod count).</summary>
-    public IReadOnlyList<RunSpec> Shard(int index, int count) => new Shard(index, count).Select(Runs);
-
     /// <summary>
     /// What identifies the experiment, as JSON: everything but the title, the list of runs and where and how the
     /// runs execute (data folder, download, device, threads), which may differ between the machines of a sharded run.

@@ -48,6 +48,13 @@ public sealed class ExperimentRunner : IDisposable
     /// <summary>Command line recorded in each new run's <c>config.json</c>.</summary>
     public string? CommandLine { get; init; }
 
+    /// <summary>
+    /// Called with each run before it trains, on the thread that trains it: where the program applies what the run
+    /// needs of the process, such as its libtorch threads (<c>spec =&gt; ProcessSettings.ApplyThreads(spec.Options.Threads)</c>,
+    /// as the CLI does), which LossLab never changes itself. Default null: the runs train on the threads in force.
+    /// </summary>
+    public Action<RunSpec>? BeforeRun { get; init; }
+
     /// <summary>Folder of the run <paramref name="id"/>.</summary>
     public string RunPath(string id) => RunPathIn(Directory, id);
 
@@ -156,6 +163,7 @@ public sealed class ExperimentRunner : IDisposable
 
             try
             {
+                BeforeRun?.Invoke(spec);
                 var summary = new Trainer(spec.Options, observer).Run(data, run, resume, cancel, CommandLine);
                 if (!summary.Completed)
                 {
@@ -230,7 +238,7 @@ public sealed class ExperimentRunner : IDisposable
         var key = (options.Dataset, options.DataDir, options.Download);
         if (!datasets.TryGetValue(key, out var data))
         {
-            data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download });
+            data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download }, log);
             log.WriteLine($"data: {data.Name} from {data.Source}: {data.Train.Count} train / {data.Test.Count} test images, {data.NumClasses} classes");
             datasets[key] = data;
         }

@@ -4,8 +4,9 @@ namespace LossLab.Hosting;
 
 /// <summary>
 /// Environment settings that libtorch's native libraries read once, when they are loaded, so they must be in place
-/// before the first tensor is made (the CLI applies them first thing; so does the test suite). A variable the user
-/// has set is always kept.
+/// before the first tensor is made. Process-wide: applied only through <see cref="ProcessSettings.Apply"/> (the CLI
+/// calls it first thing; so does the test suite), never by the library on its own. A variable the user has set is
+/// always kept.
 /// <list type="bullet">
 /// <item><c>OMP_WAIT_POLICY=PASSIVE</c>: libtorch's OpenMP threads sleep while they wait instead of spinning. Spinning
 /// wins a little when the process has the cores to itself, but when another CPU-heavy process shares them (a second
@@ -32,12 +33,11 @@ public static class NativeDefaults
     /// <summary>oneDNN's former name for the instruction-set limit; when set, the user has chosen.</summary>
     public const string LegacyIsaVariable = "DNNL_MAX_CPU_ISA";
 
-    /// <summary>Sets the defaults above in the process environment where the user has not chosen; idempotent.</summary>
-    public static void Apply()
-    {
-        SetUnlessChosen(WaitPolicyVariable, "PASSIVE", SpinCountVariable);
-        SetUnlessChosen(IsaVariable, "AVX2", LegacyIsaVariable);
-    }
+    /// <summary>Sets <c>OMP_WAIT_POLICY=PASSIVE</c> in the process environment unless the user has chosen; idempotent.</summary>
+    internal static void ApplyWaitPolicy() => SetUnlessChosen(WaitPolicyVariable, "PASSIVE", SpinCountVariable);
+
+    /// <summary>Sets <c>ONEDNN_MAX_CPU_ISA=AVX2</c> in the process environment unless the user has chosen; idempotent.</summary>
+    internal static void ApplyIsaLimit() => SetUnlessChosen(IsaVariable, "AVX2", LegacyIsaVariable);
 
     /// <summary>A variable's value in the C library's environment (what native code reads), or null.</summary>
     public static string? Current(string variable)

@@ -84,7 +84,6 @@ public sealed class SavedRun : IDisposable
             Dataset = dataset ?? config.Options.Dataset,
             DataDir = dataDir ?? config.Options.DataDir,
         };
-        DeviceSelector.ApplyThreads(options.Threads);
         var target = DeviceSelector.Resolve(device);
         var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir });
         try
@@ -108,7 +107,11 @@ public sealed class SavedRun : IDisposable
         }
     }
 
-    /// <summary>Evaluates the model on the test split exactly as training does after each epoch.</summary>
+    /// <summary>
+    /// Evaluates the model on the test split exactly as training does after each epoch: on the run's libtorch threads
+    /// (<see cref="TrainOptions.Threads"/>, which the program applies first with
+    /// <see cref="Hosting.ProcessSettings.ApplyThreads"/>), the metrics equal those training logged.
+    /// </summary>
     public EpochMetrics Evaluate()
     {
         using var trainIndices = RunSubsets.Train(Options, Data);

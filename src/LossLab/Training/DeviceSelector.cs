@@ -2,7 +2,7 @@ using TorchSharp;
 
 namespace LossLab.Training;
 
-/// <summary>Turns <c>--device</c> and <c>--threads</c> into a libtorch device and thread setting.</summary>
+/// <summary>Turns <c>--device</c> into a libtorch device.</summary>
 public static class DeviceSelector
 {
     /// <summary>Resolves <c>auto|cpu|cuda</c>; <c>auto</c> picks CUDA when libtorch sees a GPU.</summary>
@@ -18,14 +18,5 @@ public static class DeviceSelector
             "auto" => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
             _ => throw new ArgumentException($"--device: '{device}' is not valid; valid: auto, cpu, cuda", nameof(device)),
         };
-    }
-
-    /// <summary>Sets libtorch's intra-op threads; null means one per core.</summary>
-    /// <returns>The thread count in force.</returns>
-    public static int ApplyThreads(int? threads)
-    {
-        var count = threads ?? Environment.ProcessorCount;
-        torch.set_num_threads(count);
-        return count;
     }
 }

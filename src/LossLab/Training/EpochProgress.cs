@@ -6,8 +6,4 @@ namespace LossLab.Training;
 /// <param name="Skipped">Batches skipped for a non-finite loss or gradient.</param>
 /// <param name="Images">Images trained on since the start of this call (not persisted across a resume).</param>
 /// <param name="Seconds">Training seconds of the epoch so far.</param>
-internal sealed record EpochProgress(int BatchesDone, double LossSum, int Skipped, long Images, double Seconds)
-{
-    /// <summary>Nothing done yet.</summary>
-    public static EpochProgress Start { get; } = new(0, 0, 0, 0, 0);
-}
+internal sealed record EpochProgress(int BatchesDone, double LossSum, int Skipped, long Images, double Seconds);

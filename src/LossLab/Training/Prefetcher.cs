@@ -8,10 +8,12 @@ namespace LossLab.Training;
 /// batch i+1 overlaps training on batch i. Items come out in order; a producer error surfaces to the consumer.
 /// </summary>
 /// <remarks>
-/// libtorch calls on the producer thread run on one intra-op thread: the consumer's parallel regions already
-/// occupy every core, and a second OpenMP team for the producer's small gathers would only oversubscribe them
-/// (each team's threads then wait for descheduled peers). libtorch keeps the thread count per thread, so the
-/// consumer keeps its own; the process-wide default that new threads start from is restored when the producer ends.
+/// With <c>oneTorchThread</c>, libtorch calls on the producer thread run on one intra-op thread: the consumer's
+/// parallel regions already occupy every core, and a second OpenMP team for the producer's small gathers would only
+/// oversubscribe them (each team's threads then wait for descheduled peers). libtorch keeps the thread count per
+/// thread, so the consumer keeps its own; but setting it also sets the process-wide count that threads starting
+/// meanwhile begin with (restored when the producer ends), so it is done only when the host allowed it
+/// (<see cref="Hosting.ProcessSettings.SingleThreadedPrefetch"/>).
 /// </remarks>
 /// <typeparam name="T">Item type; the consumer owns (and disposes) what it takes.</typeparam>
 public sealed class Prefetcher<T> : IDisposable
@@ -29,8 +31,10 @@ public sealed class Prefetcher<T> : IDisposable
     /// <param name="produce">Makes the item of an index.</param>
     /// <param name="depth">Items prepared ahead of the consumer.</param>
     /// <param name="producer">The thread to produce on (it runs this prefetcher's items after earlier jobs);
-    /// null starts a thread of this prefetcher's own.</param>
-    public Prefetcher(int start, int count, Func<int, T> produce, int depth = 2, ProducerThread? producer = null)
+    /// null starts a thread of this prefetcher's own, which ends with it.</param>
+    /// <param name="oneTorchThread">Run libtorch on one thread while producing (see the remarks); default false leaves
+    /// the producer thread's count as libtorch sets it.</param>
+    public Prefetcher(int start, int count, Func<int, T> produce, int depth = 2, ProducerThread? producer = null, bool oneTorchThread = false)
     {
         ArgumentNullException.ThrowIfNull(produce);
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
@@ -43,8 +47,12 @@ public sealed class Prefetcher<T> : IDisposable
 
         producer.Post(() =>
         {
-            var threads = torch.get_num_threads();
-            torch.set_num_threads(1);
+            var threads = oneTorchThread ? torch.get_num_threads() : 0;
+            if (oneTorchThread)
+            {
+                torch.set_num_threads(1);
+            }
+
             try
             {
                 for (var i = start; i < count && !stop.IsCancellationRequested; i++)
@@ -67,7 +75,11 @@ public sealed class Prefetcher<T> : IDisposable
             }
             finally
             {
-                torch.set_num_threads(threads);
+                if (oneTorchThread)
+                {
+                    torch.set_num_threads(threads);
+                }
+
                 queue.CompleteAdding();
                 finished.Set();
             }

@@ -8,7 +8,8 @@ namespace LossLab.Training;
 /// one another (one per epoch). A fresh thread per epoch would get its own glibc malloc arena whose free top is
 /// never returned to the kernel (<c>malloc_trim</c> trims only the main arena's top, and freed memory is otherwise
 /// kept; see <see cref="NativeAllocator"/>): measured here as about 13 MiB of resident memory more in each of the
-/// first epochs. One thread keeps reusing one arena.
+/// first epochs. One thread keeps reusing one arena. A training session keeps one only when the host keeps freed
+/// memory (<see cref="ProcessSettings.KeepFreedMemory"/>): otherwise it leaves no idle thread between epochs.
 /// </summary>
 public sealed class ProducerThread : IDisposable
 {

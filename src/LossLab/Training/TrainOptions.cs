@@ -58,7 +58,10 @@ public sealed record TrainOptions
     /// <summary>Seed of model initialisation, sampling and augmentation. Default 1.</summary>
     public int Seed { get; init; } = 1;
 
-    /// <summary>CPU threads for libtorch; null uses every core.</summary>
+    /// <summary>
+    /// CPU threads for libtorch; null uses every core. The program applies them before the run
+    /// (<see cref="Hosting.ProcessSettings.ApplyThreads"/>; the CLI does): the library does not change thread counts.
+    /// </summary>
     public int? Threads { get; init; }
 
     /// <summary><c>auto</c> (CUDA when available), <c>cpu</c> or <c>cuda</c>.</summary>

@@ -12,8 +12,13 @@ namespace LossLab.Training;
 /// <summary>
 /// Trains one model with one loss on one dataset, evaluating on the test split after every epoch and
 /// keeping the run directory (metrics, summary, checkpoints) current. Every random choice derives from
-/// the seed, the epoch and the batch index, so a resumed run retraces an uninterrupted one.
+/// the seed, the epoch and the batch index, so a resumed run retraces an uninterrupted one on the same threads.
 /// </summary>
+/// <remarks>
+/// A run changes nothing in the process beyond seeding libtorch's default generator: it runs on the libtorch threads
+/// in force, which the program sets (<see cref="ProcessSettings.ApplyThreads"/> with <see cref="TrainOptions.Threads"/>),
+/// and uses malloc and threads as <see cref="ProcessSettings.Apply"/> allowed, if the program called it.
+/// </remarks>
 public sealed class Trainer
 {
     private readonly TrainOptions options;
@@ -51,6 +56,10 @@ public sealed class Trainer
 
         // Data-dependent checks (enough classes and images for a batch) fail here, before any file is written.
         session.Batches(1);
+        if (options.Threads is { } asked && asked != session.Threads)
+        {
+            observer.Info($"warning: the options ask for {asked} libtorch thread(s), {session.Threads} in force; LossLab does not change thread counts itself (ProcessSettings.ApplyThreads does)");
+        }
 
         // A process killed while writing leaves its temporary file behind; it is never read, only removed.
         AtomicFile.RemoveStale(run.Path);
@@ -135,6 +144,8 @@ public sealed class Trainer
             Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, state);
             run.WriteMetrics(history);
             WriteSummary(run, history, completed: epoch == options.Epochs, wall);
+
+            // Only when the host keeps freed memory (ProcessSettings.KeepFreedMemory); malloc trims by itself otherwise.
             NativeAllocator.ReleaseFreeMemory();
             observer.EpochFinished(metrics, options.Epochs);
         }
@@ -168,10 +179,6 @@ public sealed class Trainer
 
         return record;
     }
-
-    /// <summary>The optimizer this trainer's runs use: the model's parameters in one group, each loss parameter group with its own learning rate.</summary>
-    internal TorchSharp.torch.optim.Optimizer CreateOptimizer(LabModel model, LossModule loss) =>
-        TrainingSession.CreateOptimizer(options, model, loss);
 
     /// <summary>Stops the run, before anything is saved, when a weight is no longer finite.</summary>
     internal static void EnsureFiniteWeights(LabModel model, LossModule loss, int epoch, int batch, string? what = null)

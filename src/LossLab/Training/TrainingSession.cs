@@ -22,13 +22,17 @@ internal sealed class TrainingSession : IDisposable
     private readonly ImageDataset data;
     private readonly long[] trainLabels;
 
-    // Prepares every epoch's batches (see ProducerThread for why one thread serves all epochs); started by the
-    // first Train, so that a session whose construction fails leaves no thread behind.
+    // What the host allowed (ProcessSettings): with freed memory kept, one thread prepares every epoch's batches (see
+    // ProducerThread for why), started by the first Train so that a session whose construction fails leaves no thread
+    // behind; otherwise each epoch's prefetcher has a thread of its own that ends with the epoch.
+    private readonly bool keepProducer;
+    private readonly bool oneTorchThreadPrefetch;
     private ProducerThread? producer;
 
     /// <summary>
-    /// Applies the thread setting, seeds libtorch, selects the images and builds loss, model (in that order, so the
-    /// initial weights depend on the seed only) and optimizer on the resolved device.
+    /// Seeds libtorch, selects the images and builds loss, model (in that order, so the initial weights depend on the
+    /// seed only) and optimizer on the resolved device. Runs on the libtorch threads in force, which the host sets
+    /// (<see cref="ProcessSettings.ApplyThreads"/>).
     /// </summary>
     public TrainingSession(TrainOptions options, ImageDataset data, ITrainingObserver observer)
     {
@@ -38,8 +42,10 @@ internal sealed class TrainingSession : IDisposable
         this.options = options;
         this.data = data;
         this.observer = observer;
-        NativeAllocator.KeepFreedMemory();
-        Threads = DeviceSelector.ApplyThreads(options.Threads);
+        var host = ProcessSettings.Current;
+        keepProducer = host?.KeepFreedMemory == true;
+        oneTorchThreadPrefetch = host?.SingleThreadedPrefetch == true;
+        Threads = torch.get_num_threads();
         Device = DeviceSelector.Resolve(options.Device);
         torch.manual_seed(options.Seed);
 
@@ -73,7 +79,7 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>Training device.</summary>
     public Device Device { get; }
 
-    /// <summary>libtorch intra-op threads in force.</summary>
+    /// <summary>libtorch intra-op threads in force on the thread that created the session.</summary>
     public int Threads { get; }
 
     /// <summary>(M) int64 indices of the training images used (after imbalance and limit).</summary>
@@ -120,7 +126,7 @@ internal sealed class TrainingSession : IDisposable
         }
 
         var order = EpochOrder.Shuffle(trainLabels.Length, options.Seed, epoch);
-        var batches = order.Chunk(options.BatchSize).Where(c => c.Length >= 2).ToArray();
+        var batches = EpochOrder.Batches(order, options.BatchSize).Where(c => c.Length >= 2).ToArray();
         return batches.Length > 0
             ? batches
             : throw new ArgumentOutOfRangeException("--train-limit", trainLabels.Length, "the training set needs at least 2 images for one batch");
@@ -141,8 +147,12 @@ internal sealed class TrainingSession : IDisposable
         var (lossSum, skipped, images) = (start.LossSum, start.Skipped, 0L);
         var watch = Stopwatch.StartNew();
         var b = start.BatchesDone;
-        producer ??= new ProducerThread("losslab-prefetch");
-        using (var prefetch = new Prefetcher<Batch>(b, end, i => MakeBatch(batches[i], BatchSeed(options.Seed, epoch, i)), producer: producer))
+        if (keepProducer)
+        {
+            producer ??= new ProducerThread("losslab-prefetch");
+        }
+
+        using (var prefetch = new Prefetcher<Batch>(b, end, i => MakeBatch(batches[i], BatchSeed(options.Seed, epoch, i)), producer: producer, oneTorchThread: oneTorchThreadPrefetch))
         {
             for (; b < end && !cancel.IsCancellationRequested; b++)
             {

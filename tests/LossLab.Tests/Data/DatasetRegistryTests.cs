@@ -174,6 +174,38 @@ public sealed class DatasetRegistryTests
         Assert.Equal(["x", "y"], dataset.ClassNames);
     }
 
+    [Fact]
+    public void Should_ReportToTheGivenWriterAndNotTheConsole_When_ADownloadedArchiveIsUnpacked()
+    {
+        // Given --data-dir holding CIFAR-10's archive (under its official name, with a small dataset of its layout), not unpacked yet
+        using var dir = new TempFolder();
+        var source = WriteCifar10(Path.Combine(dir.Path, "source", "cifar-10-batches-bin"), withNames: true);
+        var entries = Directory.GetFiles(source).Select(f => ($"cifar-10-batches-bin/{Path.GetFileName(f)}", File.ReadAllBytes(f))).ToArray();
+        File.WriteAllBytes(dir.File("cifar-10-binary.tar.gz"), DataFixtures.Tar(entries, gzip: true));
+        Directory.Delete(Path.Combine(dir.Path, "source"), recursive: true);
+        using var progress = new StringWriter();
+        using var console = new StringWriter();
+        var (previousOut, previousError) = (Console.Out, Console.Error);
+
+        // When it is loaded with --download, progress going to a writer, while the console is watched
+        Console.SetOut(console);
+        Console.SetError(console);
+        try
+        {
+            using var dataset = WithEnvironment(null, dir.Path, () => DatasetRegistry.Load("cifar10", new DataOptions { DataDir = dir.Path, Download = true }, progress));
+            Assert.Equal(5, dataset.Train.Count);
+        }
+        finally
+        {
+            Console.SetOut(previousOut);
+            Console.SetError(previousError);
+        }
+
+        // Then the archive was unpacked, the writer was told, and nothing reached the console
+        Assert.Contains($"unpacked {Path.Combine(dir.Path, "cifar-10-batches-bin")}", progress.ToString(), StringComparison.Ordinal);
+        Assert.Equal("", console.ToString());
+    }
+
     private static string WriteCifar10(string folder, bool withNames)
     {
         Directory.CreateDirectory(folder);

@@ -71,7 +71,7 @@ public sealed class ExperimentPlanTests
         var plan = ExperimentPlan.Compare(Base, ExperimentPlan.PaperLosses, 3);
 
         // When it is cut into n shards
-        var shards = Enumerable.Range(1, count).Select(i => plan.Shard(i, count)).ToArray();
+        var shards = Enumerable.Range(1, count).Select(i => new Shard(i, count).Select(plan.Runs)).ToArray();
 
         // Then the shards are disjoint, together hold every run, and shard i holds the runs at index ≡ i−1 (mod n)
         var all = shards.SelectMany(s => s.Select(r => r.Id)).ToArray();

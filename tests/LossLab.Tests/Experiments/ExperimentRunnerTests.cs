@@ -1,5 +1,4 @@
 using LossLab.Data;
-using LossLab.Evaluation;
 using LossLab.Experiments;
 using LossLab.Runs;
 using LossLab.Training;
@@ -24,6 +23,7 @@ public sealed class ExperimentRunnerTests
     {
         // Given an experiment of three runs: one completed, one interrupted with a checkpoint, one not started
         Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        using var threads = new TorchThreads(1);
         using var dirFolder = new TempFolder("runner");
         var dir = dirFolder.Path;
         var plan = ExperimentPlan.Compare(Tiny, ["ce"], 3);
@@ -41,14 +41,16 @@ public sealed class ExperimentRunnerTests
             Assert.False(new Trainer(plan.Runs[1].Options, new SilentObserver()).Run(data, run, false, cancelled.Token).Completed);
         }
 
-        using var again = Runner(dir);
+        var started = new List<string>();
+        using var again = Runner(dir, started);
         var states = plan.Runs.Select(r => again.StatusOf(r.Id).State).ToArray();
 
         // When the whole plan runs
         var progress = again.Run(plan.Runs, CancellationToken.None);
 
-        // Then only the missing work is done, and every run ends completed
+        // Then only the missing work is done, each run trained after the program's hook saw it, and every run ends completed
         Assert.Equal([RunState.Completed, RunState.Unfinished, RunState.New], states);
+        Assert.Equal([plan.Runs[1].Id, plan.Runs[2].Id], started);
         Assert.Equal([plan.Runs[0].Id], progress.Skipped);
         Assert.Equal([plan.Runs[1].Id], progress.Resumed);
         Assert.Equal([plan.Runs[2].Id], progress.Trained);
@@ -97,24 +99,6 @@ public sealed class ExperimentRunnerTests
         Assert.Empty(progress.Trained);
     }
 
-    private static ExperimentRunner Runner(string dir) => new(dir, TextWriter.Null, _ => new SilentObserver(), tensorBoard: false);
-
-    private sealed class SilentObserver : ITrainingObserver
-    {
-        public void EpochStarted(int epoch, int epochs, int batches)
-        {
-        }
-
-        public void BatchFinished(int epoch, int batch, int batches, double meanLoss, double imagesPerSecond)
-        {
-        }
-
-        public void EpochFinished(EpochMetrics metrics, int epochs)
-        {
-        }
-
-        public void Info(string message)
-        {
-        }
-    }
+    private static ExperimentRunner Runner(string dir, List<string>? started = null) =>
+        new(dir, TextWriter.Null, _ => new SilentObserver(), tensorBoard: false) { BeforeRun = spec => started?.Add(spec.Id) };
 }

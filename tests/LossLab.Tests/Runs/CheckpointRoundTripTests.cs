@@ -29,11 +29,11 @@ public sealed class CheckpointRoundTripTests
         // Given a model trained two steps, checkpointed, and a fresh model (other seed) loaded from that checkpoint
         using var threads = new TorchThreads(1);
         using var dir = new TempFolder();
-        var trainer = new Trainer(new TrainOptions { Loss = lossName, Optimizer = optimizerName, EmbeddingDim = EmbeddingDim, BatchSize = 16 }, new SilentObserver());
+        var options = new TrainOptions { Loss = lossName, Optimizer = optimizerName, EmbeddingDim = EmbeddingDim, BatchSize = 16 };
         var (images, labels) = BatchTensors();
         using var disposeImages = images;
         using var disposeLabels = labels;
-        var (modelA, lossA, optimizerA) = Create(trainer, lossName, seed: 1);
+        var (modelA, lossA, optimizerA) = Create(options, lossName, seed: 1);
         var initialLossParameters = Snapshot(lossA);
         for (var step = 0; step < 2; step++)
         {
@@ -42,12 +42,12 @@ public sealed class CheckpointRoundTripTests
 
         var state = new TrainingState { EpochsDone = 1, BatchesDone = 2, LossSum = 1.5, History = [new EpochMetrics { Epoch = 1, Accuracy = 0.5 }] };
         Checkpoint.Save(dir.File("a.ckpt"), modelA, lossA, optimizerA, state);
-        var (modelB, lossB, optimizerB) = Create(trainer, lossName, seed: 2);
+        var (modelB, lossB, optimizerB) = Create(options, lossName, seed: 2);
         var loaded = Checkpoint.Load(dir.File("a.ckpt"), modelB, lossB, optimizerB);
         var optimizerStatesEqual = OptimizerStatesEqual(optimizerA, optimizerB);
 
         // ...and, as a control, a model loaded from it without the optimizer state
-        var (modelC, lossC, optimizerC) = Create(trainer, lossName, seed: 3);
+        var (modelC, lossC, optimizerC) = Create(options, lossName, seed: 3);
         Checkpoint.Load(dir.File("a.ckpt"), modelC, lossC, optimizer: null);
         var controlStatesEqual = OptimizerStatesEqual(optimizerA, optimizerC);
 
@@ -89,8 +89,8 @@ public sealed class CheckpointRoundTripTests
     {
         // Given a saved good checkpoint, then a NaN in one weight
         using var dir = new TempFolder();
-        var trainer = new Trainer(new TrainOptions { Loss = "ce", EmbeddingDim = EmbeddingDim }, new SilentObserver());
-        var (model, loss, optimizer) = Create(trainer, "ce", seed: 1);
+        var options = new TrainOptions { Loss = "ce", EmbeddingDim = EmbeddingDim };
+        var (model, loss, optimizer) = Create(options, "ce", seed: 1);
         var path = dir.File("last.ckpt");
         Checkpoint.Save(path, model, loss, optimizer, new TrainingState());
         var good = File.ReadAllBytes(path);
@@ -124,12 +124,12 @@ public sealed class CheckpointRoundTripTests
     {
         // Given a checkpoint, and a model of another embedding width
         using var dir = new TempFolder();
-        var trainer = new Trainer(new TrainOptions { Loss = "margin", EmbeddingDim = EmbeddingDim }, new SilentObserver());
-        var (model, loss, optimizer) = Create(trainer, "margin", seed: 1);
+        var options = new TrainOptions { Loss = "margin", EmbeddingDim = EmbeddingDim };
+        var (model, loss, optimizer) = Create(options, "margin", seed: 1);
         var path = dir.File("last.ckpt");
         Checkpoint.Save(path, model, loss, optimizer, new TrainingState());
         var bytes = File.ReadAllBytes(path);
-        var (target, targetLoss, targetOptimizer) = Create(trainer, "margin", seed: 2);
+        var (target, targetLoss, targetOptimizer) = Create(options, "margin", seed: 2);
         var before = Snapshot(target);
         torch.manual_seed(3);
         using var narrow = ModelRegistry.Create("small-cnn", 1, 0, EmbeddingDim / 2);
@@ -158,12 +158,44 @@ public sealed class CheckpointRoundTripTests
         }
     }
 
-    private static (LabModel Model, LossModule Loss, optim.Optimizer Optimizer) Create(Trainer trainer, string lossName, int seed)
+    [Fact]
+    public void Should_KeepThePreviousCheckpoint_When_TheDiskFillsWhileACheckpointIsWritten()
+    {
+        // Given a good checkpoint, and its temporary file pointing at /dev/full, where every write fails with
+        // "No space left on device" (a full disk, for real, without filling one)
+        Assert.True(File.Exists("/dev/full"), "/dev/full is missing");
+        using var threads = new TorchThreads(1);
+        using var dir = new TempFolder();
+        var path = dir.File("last.ckpt");
+        var options = new TrainOptions { Loss = "margin", EmbeddingDim = 8 };
+        torch.manual_seed(1);
+        using var loss = LossRegistry.Create("margin", new LossOptions(), 10, 8);
+        using var model = ModelRegistry.Create("small-cnn", 1, 0, 8);
+        using var optimizer = TrainingSession.CreateOptimizer(options, model, loss);
+        Checkpoint.Save(path, model, loss, optimizer, new TrainingState { EpochsDone = 1, History = [new EpochMetrics { Epoch = 1 }] });
+        var good = File.ReadAllBytes(path);
+        var temp = AtomicFile.TempPath(path, Environment.ProcessId);
+        File.CreateSymbolicLink(temp, "/dev/full");
+
+        // When the next checkpoint is written over it
+        var error = Record.Exception(() => Checkpoint.Save(path, model, loss, optimizer, new TrainingState { EpochsDone = 2 }));
+
+        // Then the write fails naming the checkpoint and the cause; the old checkpoint is byte-identical and
+        // loads, and the temporary file is gone
+        Assert.IsAssignableFrom<IOException>(error);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
+        Assert.Equal(good, File.ReadAllBytes(path));
+        Assert.Equal(1, Checkpoint.Load(path, model, loss, optimizer).EpochsDone);
+        Assert.False(File.Exists(temp) || new FileInfo(temp).LinkTarget is not null, "temporary file left behind");
+    }
+
+    private static (LabModel Model, LossModule Loss, optim.Optimizer Optimizer) Create(TrainOptions options, string lossName, int seed)
     {
         torch.manual_seed(seed);
         var loss = LossRegistry.Create(lossName, new LossOptions(), Classes, EmbeddingDim);
         var model = ModelRegistry.Create("small-cnn", 1, loss.Input == LossInput.Logits ? Classes : 0, EmbeddingDim);
-        return (model, loss, trainer.CreateOptimizer(model, loss));
+        return (model, loss, TrainingSession.CreateOptimizer(options, model, loss));
     }
 
     /// <summary>8 random 28×28 images, 2 per class, as a P×K batch.</summary>

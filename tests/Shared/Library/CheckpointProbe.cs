@@ -16,7 +16,7 @@ internal static class CheckpointProbe
         var options = config.Options;
         using var loss = LossRegistry.Create(options.Loss, options.LossOptions, config.NumClasses, options.EmbeddingDim);
         using var model = ModelRegistry.Create(options.Model, 1, loss.Input == LossInput.Logits ? config.NumClasses : 0, options.EmbeddingDim);
-        using var optimizer = new Trainer(options, new SilentObserver()).CreateOptimizer(model, loss);
+        using var optimizer = TrainingSession.CreateOptimizer(options, model, loss);
         return Checkpoint.Load(Path.Combine(dir, file), model, loss, optimizer);
     }
 }

@@ -1,8 +1,7 @@
 using System.Text.Json;
-using LossLab.Cli.Tests.Commands;
 using LossLab.Tests;
 
-namespace LossLab.Cli.Tests.Benchmarking;
+namespace LossLab.Cli.Tests.Commands;
 
 public sealed class BenchCommandTests
 {

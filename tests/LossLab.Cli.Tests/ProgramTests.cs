@@ -2,9 +2,9 @@ using System.Text.Json.Nodes;
 using LossLab.Cli.Tests.Commands;
 using LossLab.Hosting;
 
-namespace LossLab.Cli.Tests.Hosting;
+namespace LossLab.Cli.Tests;
 
-public sealed class NativeDefaultsTests
+public sealed class ProgramTests
 {
     [Theory]
     [InlineData(null, null, "PASSIVE", "AVX2")]

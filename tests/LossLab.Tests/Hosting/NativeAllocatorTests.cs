@@ -1,8 +1,8 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
-using LossLab.Cli.Benchmarking;
 using LossLab.Hosting;
 
-namespace LossLab.Cli.Tests.Hosting;
+namespace LossLab.Tests.Hosting;
 
 public sealed class NativeAllocatorTests
 {
@@ -46,15 +46,22 @@ public sealed class NativeAllocatorTests
             NativeMemory.Free((void*)blocks[b]);
         }
 
-        var kept = MemoryProbe.AnonymousMb();
+        var kept = AnonymousMb();
 
         // When free memory is released
         var released = NativeAllocator.ReleaseFreeMemory();
-        var after = MemoryProbe.AnonymousMb();
+        var after = AnonymousMb();
         NativeMemory.Free((void*)blocks[^1]);
 
         // Then most of the freed pages left the resident set
         Assert.True(released);
         Assert.True(kept - after >= 48, $"anonymous RSS {kept:F0} MiB before, {after:F0} MiB after");
+    }
+
+    // The anonymous part of the resident set (RssAnon of /proc/self/status: heaps, stacks) in MiB.
+    private static double AnonymousMb()
+    {
+        var line = File.ReadLines("/proc/self/status").Single(l => l.StartsWith("RssAnon:", StringComparison.Ordinal));
+        return long.Parse(line["RssAnon:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
     }
 }
