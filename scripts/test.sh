@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the test suite: installs what the end-to-end tests read (Fashion-MNIST) and use (chromium, which
-# renders the HTML report), restores, checks formatting, tests, then packs the packages and uses them as a user
-# would (scripts/test-packages.sh; LOSSLAB_SKIP_PACKAGES=1 skips that part). Arguments go to dotnet test.
+# renders the HTML report; python3-torch, which checks models exported to and loaded from PyTorch), restores,
+# checks formatting, tests, then packs the packages and uses them as a user would (scripts/test-packages.sh;
+# LOSSLAB_SKIP_PACKAGES=1 skips that part). Arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh chromium
+scripts/setup.sh chromium python3-torch
 dotnet restore LossLab.slnx
 dotnet format LossLab.slnx --verify-no-changes --no-restore
 log=$(mktemp)

@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(InfoCommands.Losses());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(MetricsCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());

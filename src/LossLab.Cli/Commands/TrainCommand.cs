@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LossLab.Data;
 using LossLab.Hosting;
+using LossLab.Interop;
 using LossLab.Losses;
 using LossLab.Runs;
 using LossLab.Training;
@@ -57,6 +58,9 @@ public static class TrainCommand
             {
                 options = set.Build(parse);
                 options.Validate();
+
+                // A file that cannot be loaded fails here, before the run directory is created or cleared.
+                StateDictLoader.Check(options);
                 var path = parse.GetValue(outDir) ?? DefaultRunPath(options);
                 run = PrepareRunDirectory(path, parse.GetValue(force));
             }

@@ -107,6 +107,12 @@ public sealed class TrainOptionSet
     /// <summary><c>--on-nan</c>.</summary>
     public Option<string?> OnNan { get; } = new("--on-nan") { Description = "stop (default) or skip-batch when the loss or a gradient is NaN/Inf" };
 
+    /// <summary><c>--init-from</c>.</summary>
+    public Option<string?> InitFrom { get; } = new("--init-from") { Description = "Start from a PyTorch state_dict (torch.save(model.state_dict()) of python/losslab_models.py, or losslab export); tensors whose names and shapes match are loaded" };
+
+    /// <summary><c>--init-from-strict</c>.</summary>
+    public Option<bool> InitFromStrict { get; } = new("--init-from-strict") { Description = "With --init-from: the file must hold exactly the model's (and loss's) tensors, as load_state_dict(strict=True)" };
+
     /// <summary><c>--preset</c>.</summary>
     public Option<string?> Preset { get; } = new("--preset") { Description = "default or paper (Adam lr 1e-5, weight decay 4e-4, 70 epochs)" };
 
@@ -116,7 +122,7 @@ public sealed class TrainOptionSet
         Dataset, DataDir, Download, Model, Loss, Beta, Gamma, Alpha, LabelSmoothing, Margin, MarginBeta, MarginBetaLr,
         DistanceCutoff, Mining, ProxyLrMult, NPairL2, Epochs, BatchSize, Lr, WeightDecay, Optimizer, Momentum,
         EmbeddingDim, SamplesPerClass, TrainLimit, TestLimit, ImbalanceRatio, Augment, Seed, Threads, Device,
-        NoEmbeddingMetrics, OnNan, Preset,
+        NoEmbeddingMetrics, OnNan, InitFrom, InitFromStrict, Preset,
     ];
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
@@ -191,6 +197,8 @@ public sealed class TrainOptionSet
             Device = parse.GetValue(Device) ?? options.Device,
             EmbeddingMetrics = !parse.GetValue(NoEmbeddingMetrics),
             OnNan = parse.GetValue(OnNan) ?? options.OnNan,
+            InitFrom = parse.GetValue(InitFrom),
+            InitFromStrict = parse.GetValue(InitFromStrict),
         };
     }
 

@@ -1,3 +1,4 @@
+using LossLab.Interop;
 using LossLab.Training;
 namespace LossLab.Runs;
 
@@ -33,6 +34,9 @@ public sealed record RunConfig
 
     /// <summary>Versions of LossLab, TorchSharp, .NET and the OS.</summary>
     public IReadOnlyDictionary<string, string> Versions { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>What the run loaded from <see cref="TrainOptions.InitFrom"/> (file, SHA-256, loaded and skipped tensors), or null.</summary>
+    public InitFromRecord? InitFrom { get; init; }
 
     /// <summary>The command line that started the run, when known.</summary>
     public string? CommandLine { get; init; }

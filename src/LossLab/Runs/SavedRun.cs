@@ -14,9 +14,10 @@ namespace LossLab.Runs;
 /// </summary>
 public sealed class SavedRun : IDisposable
 {
-    private SavedRun(RunDirectory run, TrainOptions options, ImageDataset data, LabModel model, LossModule loss, Device device, TrainingState state)
+    private SavedRun(RunDirectory run, string checkpointPath, TrainOptions options, ImageDataset data, LabModel model, LossModule loss, Device device, TrainingState state)
     {
         Run = run;
+        CheckpointPath = checkpointPath;
         Options = options;
         Data = data;
         Model = model;
@@ -27,6 +28,9 @@ public sealed class SavedRun : IDisposable
 
     /// <summary>The run directory.</summary>
     public RunDirectory Run { get; }
+
+    /// <summary>Absolute path of the checkpoint the model was read from.</summary>
+    public string CheckpointPath { get; }
 
     /// <summary>The run's options (with the dataset override, if any).</summary>
     public TrainOptions Options { get; }
@@ -48,7 +52,7 @@ public sealed class SavedRun : IDisposable
 
     /// <summary>Opens a run.</summary>
     /// <param name="directory">Run directory holding config.json and checkpoints.</param>
-    /// <param name="checkpoint"><c>best</c> (default) or <c>last</c>.</param>
+    /// <param name="checkpoint"><c>best</c> (default), <c>last</c>, or the path of a checkpoint file written for this run.</param>
     /// <param name="dataset">Evaluate on this dataset instead of the run's own (same classes and image shape).</param>
     /// <param name="dataDir">Data root for the dataset.</param>
     /// <param name="device"><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</param>
@@ -67,7 +71,8 @@ public sealed class SavedRun : IDisposable
         {
             "best" => run.BestCheckpointPath,
             "last" => run.LastCheckpointPath,
-            _ => throw new ArgumentException($"--checkpoint: '{checkpoint}' is not valid; valid: best, last", "--checkpoint"),
+            _ when File.Exists(checkpoint) => Path.GetFullPath(checkpoint),
+            _ => throw new ArgumentException($"--checkpoint: '{checkpoint}' is not valid; valid: best, last or a checkpoint file", "--checkpoint"),
         };
         if (!File.Exists(path))
         {
@@ -93,7 +98,7 @@ public sealed class SavedRun : IDisposable
             model.to(target);
             loss.to(target);
             var state = Checkpoint.Load(path, model, loss, optimizer: null);
-            return new SavedRun(run, options, data, model, loss, target, state);
+            return new SavedRun(run, path, options, data, model, loss, target, state);
         }
         catch
         {

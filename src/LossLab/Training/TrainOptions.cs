@@ -86,6 +86,15 @@ public sealed record TrainOptions
     /// </summary>
     public double ValidationFraction { get; init; }
 
+    /// <summary>
+    /// A PyTorch state_dict file (<c>torch.save(model.state_dict(), path)</c>, or <c>losslab export</c>) to start from
+    /// instead of the seed's initial weights; null for none. See <see cref="Interop.StateDictLoader"/>.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>Whether <see cref="InitFrom"/> must hold exactly the run's tensors; otherwise those whose names and shapes match are loaded. Default false.</summary>
+    public bool InitFromStrict { get; init; }
+
     /// <summary>Preset the values came from (<c>default</c> or <c>paper</c>).</summary>
     public string Preset { get; init; } = "default";
 
@@ -180,6 +189,16 @@ public sealed record TrainOptions
         if (Threads is < 1)
         {
             throw new ArgumentOutOfRangeException("--threads", Threads, "must be ≥ 1");
+        }
+
+        if (InitFrom is not null && string.IsNullOrWhiteSpace(InitFrom))
+        {
+            throw new ArgumentException("--init-from: expected a file name", "--init-from");
+        }
+
+        if (InitFromStrict && InitFrom is null)
+        {
+            throw new ArgumentException("--init-from-strict: needs --init-from FILE", "--init-from-strict");
         }
 
         RequireOneOf("--optimizer", Optimizer, "adam", "sgd");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LossLab.Data;
 using LossLab.Evaluation;
 using LossLab.Hosting;
+using LossLab.Interop;
 using LossLab.Losses;
 using LossLab.Models;
 using LossLab.Runs;
@@ -73,6 +74,7 @@ public sealed class Trainer
         }
         else
         {
+            var init = InitializeFrom(run, resume, model, loss);
             run.WriteConfig(new RunConfig
             {
                 Options = options,
@@ -85,6 +87,7 @@ public sealed class Trainer
                 DeviceUsed = session.Device.type.ToString().ToLowerInvariant(),
                 ThreadsUsed = session.Threads,
                 Versions = RunVersions.Collect(),
+                InitFrom = init,
                 CommandLine = commandLine,
             });
         }
@@ -148,6 +151,33 @@ public sealed class Trainer
         }
 
         return WriteSummary(run, history, completed: true, wall);
+    }
+
+    /// <summary>
+    /// Loads <see cref="TrainOptions.InitFrom"/> into the fresh model and loss, and prints what was loaded. A resumed
+    /// run that restarts from scratch (no checkpoint yet) must find the file it started from unchanged.
+    /// </summary>
+    private InitFromRecord? InitializeFrom(RunDirectory run, bool resume, LabModel model, LossModule loss)
+    {
+        if (options.InitFrom is null)
+        {
+            return null;
+        }
+
+        using var file = PyTorchStateDict.Read(options.InitFrom);
+        var recorded = resume ? run.ReadConfig()?.InitFrom : null;
+        if (recorded is not null && recorded.Sha256 != file.Sha256)
+        {
+            throw new DataFormatException(file.Path, $"changed since the run started (sha256 {file.Sha256}, recorded {recorded.Sha256}); start a new run to use it");
+        }
+
+        var record = StateDictLoader.Load(model, loss, file, options.InitFromStrict);
+        foreach (var line in StateDictLoader.Describe(record))
+        {
+            observer.Info(line);
+        }
+
+        return record;
     }
 
     /// <summary>Stops the run, before anything is saved, when a weight is no longer finite.</summary>
