@@ -323,11 +323,12 @@ public static class ReportBuilder
                 if (OptionKeys.IsNumeric(axis.Key))
                 {
                     var x = values.Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-                    var spread = byValue.All(g => g.Runs.Length > 1);
+                    // A value with one run gets a band of no width; the note says so.
+                    var spread = byValue.Any(g => g.Runs.Length > 1);
                     Series Final(string label, Func<EpochMetrics, double> metric) =>
                         new(label, x, byValue.Select(g => Statistics.Mean(g.Runs.Select(r => metric(r.Final!)).ToArray())).ToArray())
                         {
-                            Spread = spread ? byValue.Select(g => Statistics.SampleStd(g.Runs.Select(r => metric(r.Final!)).ToArray())).ToArray() : null,
+                            Spread = spread ? byValue.Select(g => g.Runs.Length > 1 ? Statistics.SampleStd(g.Runs.Select(r => metric(r.Final!)).ToArray()) : 0).ToArray() : null,
                         };
                     var markers = new List<XMarker>();
                     if (chosenValue is not null)
@@ -344,7 +345,12 @@ public static class ReportBuilder
                     figures.Add(new ReportFigure(
                         $"Final macro-F1 and NMI on the {split} split against {axis.Key}{context}, mean over seeds{marked}",
                         PlotWriter.SaveLines(
-                            name + "-final", "", axis.Key, "score", [Final("macro-F1", m => m.F1Macro), Final("NMI", m => m.Nmi)], options: new LineChartOptions { BandNote = note, XMarkers = markers })));
+                            name + "-final",
+                            "",
+                            axis.Key,
+                            "score",
+                            [Final("macro-F1", m => m.F1Macro), Final("NMI", m => m.Nmi)],
+                            options: new LineChartOptions { BandNote = SpreadNote(byValue.Select(g => g.Runs.Length), "seed", "point"), XMarkers = markers })));
                 }
             }
         }
@@ -504,17 +510,17 @@ public static class ReportBuilder
     }
 
     /// <summary>The legend note for curves that are means over <paramref name="counts"/> runs each.</summary>
-    private static string SpreadNote(IEnumerable<int> counts, string unit)
+    private static string SpreadNote(IEnumerable<int> counts, string unit, string per = "curve")
     {
         var distinct = counts.Distinct().Order().ToArray();
         var spread = distinct.Where(n => n > 1).ToArray();
         if (spread.Length == 0)
         {
-            return $"1 {unit} per curve: no spread shown";
+            return $"1 {unit} per {per}: no spread shown";
         }
 
         var over = spread.Length == 1 ? $"{spread[0]} {unit}s" : $"{spread[0]}–{spread[^1]} {unit}s";
-        return $"shaded: ±1 sd over {over}" + (distinct[0] == 1 ? $" (none with 1 {unit})" : spread.Length > 1 ? " per curve" : "");
+        return $"shaded: ±1 sd over {over}" + (distinct[0] == 1 ? $" (none with 1 {unit})" : spread.Length > 1 ? $" per {per}" : "");
     }
 
     /// <summary>"beta=4", marked "(chosen)", "(paper)" or both where the value is the chosen one or the paper's.</summary>
