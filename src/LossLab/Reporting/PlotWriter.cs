@@ -20,7 +20,7 @@ public static class PlotWriter
     private static readonly Color BandNoteColor = Colors.Gray;
 
     // Grey, not red: red is one of the panels' colours (Category10's fourth).
-    private static readonly Color GapColor = Colors.Black.WithAlpha(0.2);
+    private static readonly Color GapColor = Colors.DimGray.WithAlpha(0.35);
 
     private static readonly Color DiagonalColor = Colors.Black.WithAlpha(0.6);
 

@@ -277,7 +277,7 @@ public sealed class PlotWriterTests : IDisposable
         // bars where accuracy and confidence differ (three, and the key's swatch)
         Assert.Equal(3, svg.Filled("rect", "#1F77B4"));
         Assert.Equal(2, svg.Filled("rect", "#FF7F0E"));
-        Assert.Equal(4, svg.TranslucentFills.Count(f => f.Element == "rect" && f.Color == "BLACK"));
+        Assert.Equal(4, svg.TranslucentFills.Count(f => f.Element == "rect" && f.Color == "#696969"));
         Assert.True(new FileInfo(saved.PngPath).Length > 1024);
     }
 
