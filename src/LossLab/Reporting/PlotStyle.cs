@@ -9,7 +9,7 @@ public sealed record PlotStyle
     /// <summary>Image width in pixels (default 800).</summary>
     public int Width { get; init; } = 800;
 
-    /// <summary>Image height in pixels (default 500).</summary>
+    /// <summary>Image height in pixels (default 500); for a figure of panels, the height of each row of panels.</summary>
     public int Height { get; init; } = 500;
 
     /// <summary>Title font size (default 18).</summary>

@@ -5,7 +5,7 @@ using LossLab.Runs;
 namespace LossLab.Reporting;
 
 /// <summary>
-/// A finished report: sections of text, tables and figures. <see cref="Write"/> puts <c>report.md</c> (referring
+/// A finished report: the sections' verdicts under the title, then the sections of text, tables and figures. <see cref="Write"/> puts <c>report.md</c> (referring
 /// to the PNG and SVG files) and <c>report.html</c> (one self-contained file, the PNGs embedded as data URIs)
 /// into a folder.
 /// </summary>
@@ -38,6 +38,17 @@ public sealed record Report(string Title, IReadOnlyList<ReportSection> Sections)
         var root = Path.GetFullPath(directory);
         var md = new StringBuilder();
         md.AppendLine($"# {Title}").AppendLine();
+        foreach (var (heading, verdict) in Verdicts())
+        {
+            md.AppendLine($"> **{heading}** {verdict.Summary}");
+            if (verdict.Caution is { } caution)
+            {
+                md.AppendLine(">").AppendLine($"> *Caution:* {caution}");
+            }
+
+            md.AppendLine();
+        }
+
         foreach (var section in Sections)
         {
             md.AppendLine($"## {section.Title}").AppendLine();
@@ -82,9 +93,22 @@ public sealed record Report(string Title, IReadOnlyList<ReportSection> Sections)
         html.AppendLine("th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#f2f2f2}tbody tr:nth-child(even){background:#fafafa}");
         html.AppendLine("figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{font-size:.9em;color:#444}");
         html.AppendLine(".note,.details{font-size:.85em;color:#555}");
+        html.AppendLine(".verdict{background:#f4f7fb;border-left:4px solid #3b6ea5;padding:.4em 1em;margin:1em 0}.verdict p{margin:.5em 0}.caution{color:#7a4a00}");
         html.AppendLine("</style></head>");
         html.AppendLine("<body>");
         html.AppendLine($"<h1>{Encode(Title)}</h1>");
+        foreach (var (heading, verdict) in Verdicts())
+        {
+            html.AppendLine("<div class=\"verdict\">");
+            html.AppendLine($"<p class=\"summary\"><strong>{Encode(heading)}</strong> {Encode(verdict.Summary)}</p>");
+            if (verdict.Caution is { } caution)
+            {
+                html.AppendLine($"<p class=\"caution\"><strong>Caution:</strong> {Encode(caution)}</p>");
+            }
+
+            html.AppendLine("</div>");
+        }
+
         foreach (var section in Sections)
         {
             html.AppendLine($"<section><h2>{Encode(section.Title)}</h2>");
@@ -130,6 +154,13 @@ public sealed record Report(string Title, IReadOnlyList<ReportSection> Sections)
         html.AppendLine("</script>");
         html.AppendLine("</body></html>");
         return html.ToString();
+    }
+
+    /// <summary>The sections' verdicts, each headed "Verdict." or, when several sections have one, by its section's title.</summary>
+    private IEnumerable<(string Heading, ReportVerdict Verdict)> Verdicts()
+    {
+        var sections = Sections.Where(s => s.Verdict is not null).ToArray();
+        return sections.Select(s => (sections.Length == 1 ? "Verdict." : $"{s.Title}:", s.Verdict!));
     }
 
     private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');

@@ -13,4 +13,8 @@ public sealed record ReportSection(
     IReadOnlyList<ReportTable> Tables,
     IReadOnlyList<ReportFigure> Figures,
     IReadOnlyList<ReportTable> Appendix,
-    IReadOnlyList<string> Details);
+    IReadOnlyList<string> Details)
+{
+    /// <summary>What the section's experiment found, shown under the report's title; null for none (e.g. a table of other sections).</summary>
+    public ReportVerdict? Verdict { get; init; }
+}

@@ -59,6 +59,57 @@ public sealed partial class ReportBuilderTests
     }
 
     [Fact]
+    public void Should_NameTheWinnerAndTheBaselinesItBeats_When_FiveSeedsGiveAKnownWinner()
+    {
+        // Given five seeds where improved beats ce by exactly 0.0625 every time, and triplet (0.59375 each time) by
+        // +0.03125, −0.03125, +0.09375, +0.0625, 0: a mean of 0.03125 with t = 1.41 (not significant with 4 degrees of freedom)
+        double[] improved = [0.625, 0.5625, 0.6875, 0.65625, 0.59375];
+        using var dirFolder = new TempFolder("report-verdict");
+        var dir = dirFolder.Path;
+        SyntheticExperiment.WriteCompare(dir, ["improved", "ce", "triplet"], 5, (loss, seed) => loss switch
+        {
+            "improved" => improved[seed - 1],
+            "ce" => improved[seed - 1] - 0.0625,
+            _ => 0.59375,
+        });
+
+        // When the report is built
+        ReportBuilder.Build([dir], dir);
+        var md = File.ReadAllText(Path.Combine(dir, Report.MarkdownFileName));
+
+        // Then the verdict stands first under the title: improved has the highest means (0.625 and 0.625 − 0.05, sd 0.0494
+        // by numpy's std(ddof=1)), beats ce on both metrics and not triplet, with no caution at 5 seeds
+        var verdict = md.Split('\n')[2];
+        Assert.StartsWith("> **Verdict.** Highest mean macro-F1: improved, 0.6250 ± 0.0494; highest mean NMI: improved, 0.5750 ± 0.0494 (mean ± sd over 5 seeds).", verdict, StringComparison.Ordinal);
+        Assert.Contains(
+            "One-sided paired t-tests (improved better, p < 0.05, 5 pairs per baseline): improved beats ce on macro-F1 (p < 0.001) and on NMI (p < 0.001). It does not beat triplet on either metric.",
+            verdict,
+            StringComparison.Ordinal);
+        Assert.Matches(@"\| triplet \| 5 \| \+0\.0312 \| 1\.41 \| 0\.1\d\d \|", md);
+        Assert.DoesNotContain("Caution", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_GiveTheReferenceLossRankAndTies_When_ItIsNotFirst()
+    {
+        // Given ce and triplet equal on every seed, both above improved
+        using var dirFolder = new TempFolder("report-verdict-rank");
+        var dir = dirFolder.Path;
+        SyntheticExperiment.WriteCompare(dir, ["improved", "ce", "triplet"], 2, (loss, seed) => loss == "improved" ? 0.5 + (0.0625 * seed) : 0.75);
+
+        // When the report is built
+        ReportBuilder.Build([dir], dir);
+        var md = File.ReadAllText(Path.Combine(dir, Report.MarkdownFileName));
+
+        // Then the verdict names both as equal, improved third of three (NMI 0.54375 − rounding in binary, printed 0.5437),
+        // no baseline beaten, and a caution for 2 seeds
+        Assert.Contains("Highest mean macro-F1: ce (0.7500 ± 0.0000) and triplet (0.7500 ± 0.0000), equal to 4 decimals;", md, StringComparison.Ordinal);
+        Assert.Contains("The reference loss (improved): macro-F1 0.5938 ± 0.0442, 3rd of 3 by mean; NMI 0.5437 ± 0.0442, 3rd of 3 by mean.", md, StringComparison.Ordinal);
+        Assert.Contains("improved beats none of the 2 baselines on either metric.", md, StringComparison.Ordinal);
+        Assert.Contains("> *Caution:* 2 seeds per loss; with fewer than 5,", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_ShowTheSearchStepsChosenSettingAndFiguresPerValue_When_ReportingTheE1Search()
     {
         // Given the paper's search (one refinement round) on synthetic results peaking at beta = 4, gamma = 5
@@ -68,7 +119,7 @@ public sealed partial class ReportBuilderTests
         SyntheticExperiment.WriteSweep(dir, spec, (b, g) => 0.7 - (0.01 * Math.Abs(b - 4)) - (0.005 * Math.Abs(g - 5)), "E1");
 
         // When the report is built
-        ReportBuilder.Build([dir], dir);
+        var report = ReportBuilder.Build([dir], dir);
         var md = File.ReadAllText(Path.Combine(dir, Report.MarkdownFileName));
 
         // Then it names the best setting beside the paper's, lists the steps, the winner on the test split, and the F1/NMI
@@ -87,6 +138,23 @@ public sealed partial class ReportBuilderTests
 
         Assert.Contains("per epoch for each beta (gamma=3)", md, StringComparison.Ordinal);
         Assert.Contains("per epoch for each gamma (beta=4)", md, StringComparison.Ordinal);
+
+        // And a verdict with the chosen setting's scores, the paper's setting and a caution for one seed per setting
+        Assert.Matches(@"> \*\*Verdict\.\*\* Chosen setting: beta=4, gamma=5, with validation macro-F1 0\.7000, NMI 0\.6500, score 0\.6750: the highest score \(macro-F1 \+ NMI\)/2 of the \d+ settings tried\.", md);
+        Assert.Contains("The paper chose the same setting (beta=4, gamma=5).", md, StringComparison.Ordinal);
+        Assert.Contains("> *Caution:* 1 seed per setting;", md, StringComparison.Ordinal);
+
+        // And figures that mark the chosen value and the paper's: in the legend of the curves per value, and as vertical lines
+        var figures = report.Sections.SelectMany(s => s.Figures).ToArray();
+        var betaCurves = new SvgFigure(figures.First(f => f.Caption.StartsWith("Macro-F1 on the validation split per epoch for each beta", StringComparison.Ordinal)).Files.SvgPath);
+        Assert.Contains("beta=4 (chosen, paper)", betaCurves.Texts.Select(t => t.Text));
+        Assert.Equal([1.0, 2.0, 3.0], betaCurves.BottomTickValues().Order());
+        var betaFinal = figures.First(f => f.Caption.StartsWith("Final macro-F1 and NMI on the validation split against beta", StringComparison.Ordinal));
+        Assert.Contains("vertical lines: the chosen value (solid) and the paper's value (dashed)", betaFinal.Caption, StringComparison.Ordinal);
+        var finalTexts = new SvgFigure(betaFinal.Files.SvgPath).Texts.Select(t => t.Text).ToArray();
+        Assert.Contains("chosen: beta=4", finalTexts);
+        Assert.Contains("paper: beta=4", finalTexts);
+        Assert.Contains("1 seed per point: no spread shown", finalTexts);
     }
 
     [Fact]
@@ -127,8 +195,9 @@ public sealed partial class ReportBuilderTests
         ReportBuilder.Build([dir], dir);
         var md = File.ReadAllText(Path.Combine(dir, Report.MarkdownFileName));
 
-        // Then it says how much is done and lists the missing runs as new
+        // Then it says how much is done, in the verdict too, and lists the missing runs as new
         Assert.Contains("2 of 6 run(s) completed.", md, StringComparison.Ordinal);
+        Assert.Contains("No paired tests: improved has fewer than 2 completed seeds. 2 of 6 runs have completed; the others are not counted.", md, StringComparison.Ordinal);
         Assert.Contains("| loss=improved_seed=2 | new | 0/3 |", md, StringComparison.Ordinal);
     }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
 using System.Text.RegularExpressions;
 using LossLab.Reporting;
 
@@ -28,8 +30,105 @@ public sealed partial class ReportChromiumTests
         var figures = report.Sections.Sum(s => s.Figures.Count);
         var body = BodyTag().Match(dom);
         Assert.True(body.Success, $"no data-images-loaded on <body> in the dumped DOM: {dom[..Math.Min(dom.Length, 300)]}");
-        Assert.Equal(figures.ToString(System.Globalization.CultureInfo.InvariantCulture), body.Groups["count"].Value);
-        Assert.Equal(figures.ToString(System.Globalization.CultureInfo.InvariantCulture), body.Groups["loaded"].Value);
+        Assert.Equal(figures.ToString(CultureInfo.InvariantCulture), body.Groups["count"].Value);
+        Assert.Equal(figures.ToString(CultureInfo.InvariantCulture), body.Groups["loaded"].Value);
+    }
+
+    [Fact]
+    public void Should_ShowAVerdictThatAgreesWithTheTablesAndFiguresWithBandsAndPanels_When_TheReportOpensInChromium()
+    {
+        // Given a comparison with a known winner over 3 seeds: improved (0.61, 0.62, 0.63) beats ce (0.06 below on every
+        // seed) and margin (0.55 throughout), but not proxynca (0.60, 0.59, 0.64: differences +0.01, +0.03, −0.01)
+        Assert.True(File.Exists(Chromium), "chromium is missing: run scripts/setup.sh chromium (apt-get install chromium)");
+        string[] losses = ["improved", "ce", "margin", "proxynca"];
+        double[] proxynca = [0.60, 0.59, 0.64];
+        using var dirFolder = new TempFolder("report-chromium-verdict");
+        var dir = dirFolder.Path;
+        SyntheticExperiment.WriteCompare(dir, losses, 3, (loss, seed) => loss switch
+        {
+            "improved" => 0.6 + (0.01 * seed),
+            "ce" => 0.54 + (0.01 * seed),
+            "margin" => 0.55,
+            _ => proxynca[seed - 1],
+        });
+        var report = ReportBuilder.Build([dir], dir);
+        var url = new Uri(Path.Combine(dir, Report.HtmlFileName)).AbsoluteUri;
+
+        // When chromium loads the page and dumps its DOM
+        var dom = Headless(dir, "--dump-dom", "--window-size=1200,2000", url);
+
+        // Then the verdict stands between the title and the first section
+        var verdictStart = dom.IndexOf("<div class=\"verdict\">", StringComparison.Ordinal);
+        Assert.True(verdictStart > dom.IndexOf("</h1>", StringComparison.Ordinal) && verdictStart < dom.IndexOf("<h2", StringComparison.Ordinal), "no verdict under the title");
+        var verdict = Text(dom[verdictStart..dom.IndexOf("</div>", verdictStart, StringComparison.Ordinal)]);
+
+        // And it names the loss with the highest mean in the final-epoch table, for macro-F1 and NMI, with the table's mean ± sd
+        var table1 = Table(dom, "Final-epoch metrics per loss");
+        foreach (var (metric, column) in new[] { ("macro-F1", Array.IndexOf(table1.Headers, "macro-F1")), ("NMI", Array.IndexOf(table1.Headers, "NMI")) })
+        {
+            var top = table1.Rows.MaxBy(r => double.Parse(r[column].Split(' ')[0], CultureInfo.InvariantCulture))!;
+            Assert.Equal("improved", top[0]);
+            Assert.Contains($"highest mean {metric}: {top[0]}, {top[column]}", verdict, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // And it says "beats" exactly for the baselines whose one-sided p in the paired-test table is below 0.05, quoting it
+        var tests = Table(dom, "Paired t-tests");
+        var beaten = new List<string>();
+        foreach (var row in tests.Rows)
+        {
+            var (baseline, pF1, pNmi) = (row[0], row[4], row[7]);
+            var f1 = P(pF1) < 0.05;
+            var nmi = P(pNmi) < 0.05;
+            if (f1 && nmi)
+            {
+                beaten.Add(baseline);
+                Assert.Contains($"{baseline} on macro-F1 ({Quoted(pF1)}) and on NMI ({Quoted(pNmi)})", verdict, StringComparison.Ordinal);
+            }
+            else if (f1 || nmi)
+            {
+                beaten.Add(baseline);
+                Assert.Contains(f1 ? $"{baseline} on macro-F1 only ({Quoted(pF1)})" : $"{baseline} on NMI only ({Quoted(pNmi)})", verdict, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Matches($@"It does not beat [^.]*\b{baseline}\b[^.]* on either metric\.", verdict);
+            }
+        }
+
+        Assert.Equal(["ce", "margin"], beaten);
+        Assert.Contains("Caution: 3 seeds per loss", verdict, StringComparison.Ordinal);
+
+        // And the training-loss figure has one panel per loss, each titled by its loss
+        var figures = report.Sections.SelectMany(s => s.Figures).ToArray();
+        var lossFigure = new SvgFigure(figures.Single(f => f.Caption.StartsWith("Training loss per epoch", StringComparison.Ordinal)).Files.SvgPath);
+        Assert.Equal(losses.Length, lossFigure.DataAreas);
+        Assert.All(losses, loss => Assert.Single(lossFigure.Texts, t => t.Text == loss));
+
+        // And the F1, NMI and loss figures carry one band per loss: one translucent filled path in each line's colour
+        foreach (var figure in figures.Where(f => f.Caption.Contains("per epoch", StringComparison.Ordinal)))
+        {
+            var svg = new SvgFigure(figure.Files.SvgPath);
+            var lineColors = svg.Strokes(PlotStyle.Default.LineWidth).Select(l => l.Color).Distinct().Order().ToArray();
+            Assert.Equal(losses.Length, lineColors.Length);
+            Assert.Equal(lineColors, svg.TranslucentFills.Where(f => f.Element == "path").Select(f => f.Color).Order());
+            Assert.Contains(svg.Texts, t => t.Text == "shaded: ±1 sd over 3 seeds");
+        }
+    }
+
+    private static double P(string cell) => cell == "< 0.001" ? 0.0005 : double.Parse(cell, CultureInfo.InvariantCulture);
+
+    private static string Quoted(string cell) => cell.StartsWith('<') ? $"p {cell}" : $"p = {cell}";
+
+    private static string Text(string html) => WebUtility.HtmlDecode(Tags().Replace(html, "")).Trim();
+
+    /// <summary>The table whose caption starts with <paramref name="caption"/>: its header cells and body rows as text.</summary>
+    private static (string[] Headers, string[][] Rows) Table(string dom, string caption)
+    {
+        var table = TableTag().Matches(dom).Select(m => m.Value).First(t => Text(CaptionTag().Match(t).Value).StartsWith(caption, StringComparison.Ordinal));
+        var headers = HeaderCell().Matches(table).Select(m => Text(m.Groups[1].Value)).ToArray();
+        var body = table[table.IndexOf("<tbody>", StringComparison.Ordinal)..];
+        var rows = RowTag().Matches(body).Select(r => DataCell().Matches(r.Value).Select(c => Text(c.Groups[1].Value)).ToArray()).Where(r => r.Length > 0).ToArray();
+        return (headers, rows);
     }
 
     private static string Headless(string dir, params string[] arguments)
@@ -64,4 +163,22 @@ public sealed partial class ReportChromiumTests
 
     [GeneratedRegex("<body[^>]*data-image-count=\"(?<count>\\d+)\"[^>]*data-images-loaded=\"(?<loaded>\\d+)\"")]
     private static partial Regex BodyTag();
+
+    [GeneratedRegex("<[^>]+>")]
+    private static partial Regex Tags();
+
+    [GeneratedRegex("<table>.*?</table>", RegexOptions.Singleline)]
+    private static partial Regex TableTag();
+
+    [GeneratedRegex("<caption>.*?</caption>", RegexOptions.Singleline)]
+    private static partial Regex CaptionTag();
+
+    [GeneratedRegex("<tr>.*?</tr>", RegexOptions.Singleline)]
+    private static partial Regex RowTag();
+
+    [GeneratedRegex("<th>(.*?)</th>", RegexOptions.Singleline)]
+    private static partial Regex HeaderCell();
+
+    [GeneratedRegex("<td>(.*?)</td>", RegexOptions.Singleline)]
+    private static partial Regex DataCell();
 }
