@@ -1,10 +1,11 @@
+using System.Text.RegularExpressions;
 using LossLab.Data;
 using LossLab.Training;
 
 namespace LossLab.Cli;
 
 /// <summary>Turns exceptions into one readable line on standard error and an exit code.</summary>
-public static class ErrorHandling
+public static partial class ErrorHandling
 {
     /// <summary>Runs <paramref name="action"/>, mapping known failures to exit codes.</summary>
     public static int Run(Func<int> action)
@@ -72,6 +73,8 @@ public static class ErrorHandling
             message = message[..suffix];
         }
 
+        message = WithoutQuotedValue(message);
+
         if (e is ArgumentOutOfRangeException range && e.ParamName is { } name)
         {
             var shown = LossFlags.GetValueOrDefault(name, name);
@@ -85,6 +88,34 @@ public static class ErrorHandling
 
         return message;
     }
+
+    /// <summary>
+    /// .NET's range checks say "NAME ('VALUE') must be greater than or equal to 'BOUND'."; the value is shown once,
+    /// as "(got VALUE)", so this keeps "NAME must be ≥ BOUND".
+    /// </summary>
+    private static string WithoutQuotedValue(string message)
+    {
+        var match = DotNetRangeMessage().Match(message);
+        if (!match.Success)
+        {
+            return message;
+        }
+
+        var rule = match.Groups["rule"].Value
+            .Replace("must be greater than or equal to ", "must be ≥ ", StringComparison.Ordinal)
+            .Replace("must be less than or equal to ", "must be ≤ ", StringComparison.Ordinal)
+            .Replace("must be greater than ", "must be > ", StringComparison.Ordinal)
+            .Replace("must be less than ", "must be < ", StringComparison.Ordinal)
+            .Replace("must be a non-negative and non-zero value", "must be > 0", StringComparison.Ordinal)
+            .Replace("must be a non-negative value", "must be ≥ 0", StringComparison.Ordinal)
+            .Replace("must not be equal to ", "must not be ", StringComparison.Ordinal)
+            .Replace("must be equal to ", "must be ", StringComparison.Ordinal)
+            .Replace("'", "", StringComparison.Ordinal);
+        return $"{match.Groups["name"].Value} {rule}";
+    }
+
+    [GeneratedRegex(@"^(?<name>\S+) \('[^']*'\) (?<rule>must .*?)\.?$", RegexOptions.Singleline)]
+    private static partial Regex DotNetRangeMessage();
 
     private static string NativeMessage(Exception e)
     {

@@ -1,11 +1,12 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using LossLab.Cli.Commands;
 using LossLab.Hosting;
 
 namespace LossLab.Cli;
 
 /// <summary>Entry point of the <c>losslab</c> command.</summary>
-public static class Program
+public static partial class Program
 {
     /// <summary>Parses the command line and runs the command; returns the exit code.</summary>
     public static int Main(string[] args)
@@ -37,7 +38,7 @@ public static class Program
         {
             foreach (var error in parse.Errors)
             {
-                Console.Error.WriteLine($"losslab: {error.Message}");
+                Console.Error.WriteLine($"losslab: {Readable(error.Message)}");
             }
 
             Console.Error.WriteLine("Run 'losslab --help' or 'losslab <command> --help' for usage.");
@@ -46,4 +47,28 @@ public static class Program
 
         return parse.Invoke();
     }
+
+    /// <summary>A parse error in the user's terms: "--epochs: 'x' is not a whole number" rather than a .NET type name.</summary>
+    internal static string Readable(string message)
+    {
+        var match = UnparsedValue().Match(message);
+        if (!match.Success)
+        {
+            return message;
+        }
+
+        var type = match.Groups["type"].Value;
+        var kind = type switch
+        {
+            _ when type.Contains("System.Int32", StringComparison.Ordinal) => $"a whole number from {int.MinValue} to {int.MaxValue}",
+            _ when type.Contains("System.Int64", StringComparison.Ordinal) => $"a whole number from {long.MinValue} to {long.MaxValue}",
+            _ when type.Contains("System.Double", StringComparison.Ordinal) || type.Contains("System.Single", StringComparison.Ordinal) => "a number (e.g. 0.001 or 1e-3)",
+            _ when type.Contains("System.Boolean", StringComparison.Ordinal) => "true or false",
+            _ => "a valid value",
+        };
+        return $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {kind}";
+    }
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.?$", RegexOptions.Singleline)]
+    private static partial Regex UnparsedValue();
 }

@@ -9,7 +9,7 @@ public sealed class FocalLoss : LossModule
 
     /// <summary>Creates the loss.</summary>
     /// <param name="gamma">Focusing exponent, ≥ 0 (default 2).</param>
-    /// <param name="alpha">Optional per-class weights (length C, each ≥ 0); null for 1.</param>
+    /// <param name="alpha">Optional per-class weights (length C, each ≥ 0, at least one &gt; 0); null for 1.</param>
     /// <param name="reduction">Mean (default), sum or none.</param>
     public FocalLoss(double gamma = 2.0, double[]? alpha = null, Reduction reduction = Reduction.Mean)
         : base("focal")

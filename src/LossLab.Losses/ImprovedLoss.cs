@@ -14,7 +14,7 @@ public sealed class ImprovedLoss : LossModule
     /// <summary>Creates the loss.</summary>
     /// <param name="beta">Softmax scale, &gt; 0 (default 4, the paper's best on CIFAR-10).</param>
     /// <param name="gamma">Focusing exponent, ≥ 0 (default 5, the paper's best on CIFAR-10; 10 on Fashion-MNIST).</param>
-    /// <param name="alpha">Optional per-class weights (length C, each ≥ 0); null for 1.</param>
+    /// <param name="alpha">Optional per-class weights (length C, each ≥ 0, at least one &gt; 0); null for 1.</param>
     /// <param name="reduction">Mean (default), sum or none.</param>
     public ImprovedLoss(double beta = 4.0, double gamma = 5.0, double[]? alpha = null, Reduction reduction = Reduction.Mean)
         : this("improved", beta, gamma, alpha, reduction)
@@ -37,9 +37,10 @@ public sealed class ImprovedLoss : LossModule
 
         if (alpha is not null)
         {
-            if (alpha.Length == 0 || alpha.Any(a => !(a >= 0) || double.IsInfinity(a)))
+            // All-zero weights would make the loss 0 for every sample: nothing would train.
+            if (alpha.Length == 0 || alpha.Any(a => !(a >= 0) || double.IsInfinity(a)) || alpha.All(a => a == 0))
             {
-                throw new ArgumentOutOfRangeException(nameof(alpha), "alpha must be non-empty, finite and ≥ 0");
+                throw new ArgumentOutOfRangeException(nameof(alpha), "alpha must be non-empty, finite and ≥ 0, with at least one weight > 0");
             }
 
             this.alpha = torch.tensor(alpha, dtype: ScalarType.Float32);

@@ -83,9 +83,10 @@ public sealed record BenchOptions
             throw new ArgumentOutOfRangeException("--threads", Threads, "must be ≥ 1");
         }
 
-        if (EvalRestarts is < 1)
+        Commands.TrainOptionSet.CheckThreads(Threads);
+        if (EvalRestarts is < 1 or > Commands.MetricsCommand.MaxRestarts)
         {
-            throw new ArgumentOutOfRangeException("--restarts", EvalRestarts, "must be ≥ 1");
+            throw new ArgumentOutOfRangeException("--restarts", EvalRestarts, $"--restarts must be ≥ 1 and at most {Commands.MetricsCommand.MaxRestarts}");
         }
     }
 

@@ -36,6 +36,7 @@ public static class ReproduceCommand
         {
             var name = parse.GetValue(id)!.ToUpperInvariant();
             var presetName = parse.GetValue(preset) ?? "quick";
+            TrainOptionSet.CheckThreads(parse.GetValue(threads));
             var parts = Reproduction.Create(name, presetName, new ReproductionSettings
             {
                 Dataset = parse.GetValue(dataset),

@@ -27,8 +27,7 @@ public static class TrainCommand
         command.SetAction(parse => ErrorHandling.Run(() =>
         {
             var resumeDir = parse.GetValue(resume);
-            TrainOptions options;
-            RunDirectory run;
+            var commandLine = string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
             if (resumeDir is not null)
             {
                 // A resumed run retraces the original only with the original options: refuse others rather than ignore them.
@@ -45,41 +44,48 @@ public static class TrainCommand
                     throw new ArgumentException($"--resume: '{resumeDir}' is not a directory", "--resume");
                 }
 
-                run = new RunDirectory(resumeDir);
-                options = run.ReadConfig()?.Options ?? throw new ArgumentException($"--resume: {run.ConfigPath} not found; nothing to resume", "--resume");
-                if (run.HoldsCompletedRun())
+                var resumed = new RunDirectory(resumeDir);
+                using var resumeLock = Lock(resumed, "--resume");
+                var stored = resumed.ReadConfig()?.Options ?? throw new ArgumentException($"--resume: {resumed.ConfigPath} not found; nothing to resume", "--resume");
+                if (resumed.HoldsCompletedRun())
                 {
-                    Console.Error.WriteLine($"{run.Path} already holds a completed run; nothing to do.");
-                    PrintFinal(run);
+                    Console.Error.WriteLine($"{resumed.Path} already holds a completed run; nothing to do.");
+                    PrintFinal(resumed);
                     return ExitCodes.Ok;
                 }
+
+                return Train(stored, resumed, resume: true, commandLine);
             }
-            else
+
+            var options = set.Build(parse);
+            options.Validate();
+
+            // A file that cannot be loaded fails here, before the run directory is created or cleared.
+            StateDictLoader.Check(options);
+            var path = parse.GetValue(outDir) ?? DefaultRunPath(options);
+            if (File.Exists(path))
             {
-                options = set.Build(parse);
-                options.Validate();
-
-                // A file that cannot be loaded fails here, before the run directory is created or cleared.
-                StateDictLoader.Check(options);
-                var path = parse.GetValue(outDir) ?? DefaultRunPath(options);
-                run = PrepareRunDirectory(path, parse.GetValue(force));
+                throw new ArgumentException($"--out: {Path.GetFullPath(path)} is a file, not a folder", "--out");
             }
 
-            return Train(options, run, resumeDir is not null, string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+            var run = new RunDirectory(path);
+            using var runLock = Lock(run, "--out");
+            CheckNewRunFolder(run, parse.GetValue(force));
+            return Train(options, run, resume: false, commandLine);
         }));
         return command;
     }
 
-    /// <summary>Trains in <paramref name="run"/>, handling Ctrl-C/SIGTERM, and prints the final metrics.</summary>
-    public static int Train(TrainOptions options, RunDirectory run, bool resume, string? commandLine)
+    /// <summary>
+    /// Trains in <paramref name="run"/>, whose lock the caller holds, handling Ctrl-C/SIGTERM, and prints the final
+    /// metrics. A run the folder holds is replaced only once every check (options, device, data, model) has passed.
+    /// </summary>
+    private static int Train(TrainOptions options, RunDirectory run, bool resume, string? commandLine)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(run);
         options.Validate();
 
-        // Two processes writing one folder would interleave checkpoints (and remove each other's temporary files).
-        using var runLock = run.TryLock()
-            ?? throw new ArgumentException($"{(resume ? "--resume" : "--out")}: {run.Path} is in use by another losslab process", resume ? "--resume" : "--out");
+        // Before the data is loaded: a device this machine lacks is bad input, found in a moment.
+        DeviceSelector.Resolve(options.Device);
         var progress = new ConsoleProgress();
         foreach (var unused in LossRegistry.UnusedOptions(options.Loss, options.LossOptions))
         {
@@ -114,26 +120,36 @@ public static class TrainCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Opens a run directory for a new run, refusing to overwrite one unless forced.</summary>
-    public static RunDirectory PrepareRunDirectory(string path, bool force)
+    /// <summary>Takes the run folder's lock, so that two processes never train in one folder; refuses a folder in use.</summary>
+    private static IDisposable Lock(RunDirectory run, string option) =>
+        run.TryLock() ?? throw new ArgumentException($"{option}: {run.Path} is in use by another losslab process; wait for it to end or choose another folder", option);
+
+    /// <summary>
+    /// Accepts a folder for a new run: an empty one, or one holding a run when <paramref name="force"/> is given (the
+    /// run is replaced only when the new one starts). A non-empty folder without a run is the user's and is refused.
+    /// </summary>
+    private static void CheckNewRunFolder(RunDirectory run, bool force)
     {
-        var run = new RunDirectory(path);
         if (run.HoldsAnyRun())
         {
             if (!force)
             {
-                var what = run.HoldsCompletedRun() ? "a finished run" : "an unfinished run (continue it with --resume)";
-                throw new ArgumentException($"--out: {run.Path} already holds {what}; pass --force to overwrite it", "--out");
+                var what = run.HoldsCompletedRun()
+                    ? "a finished run; pass --force to replace it"
+                    : $"an unfinished run; continue it with --resume {run.Path}, or pass --force to replace it";
+                throw new ArgumentException($"--out: {run.Path} already holds {what}", "--out");
             }
 
-            using var runLock = run.TryLock() ?? throw new ArgumentException($"--out: {run.Path} is in use by another losslab process", "--out");
-            foreach (var file in new[] { run.ConfigPath, run.SummaryPath, run.MetricsCsvPath, run.MetricsJsonlPath, run.LastCheckpointPath, run.BestCheckpointPath })
-            {
-                File.Delete(file);
-            }
+            return;
         }
 
-        return run;
+        // Without config.json or a checkpoint, even a file named like a run's (summary.json) is the user's.
+        var contents = run.Contents();
+        if (contents.Count > 0)
+        {
+            var shown = string.Join(", ", contents.Take(3)) + (contents.Count > 3 ? $" and {contents.Count - 3} more" : "");
+            throw new ArgumentException($"--out: {run.Path} is not empty and is not a LossLab run (it holds {shown}); choose an empty or new folder", "--out");
+        }
     }
 
     private static void PrintFinal(RunDirectory run)

@@ -12,7 +12,7 @@ public sealed class TrainOptionSet
     public Option<string?> Dataset { get; } = new("--dataset") { Description = "fashion-mnist (default), cifar10, cifar100, cifar100-coarse or folder:PATH (a train/ and test/ image folder, or a .tar.gz of one)" };
 
     /// <summary><c>--data-dir</c>.</summary>
-    public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Folder holding the dataset files (searched before $LOSSLAB_DATA and /usr/share/datasets/fashion-mnist)" };
+    public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Folder holding the dataset files, used alone when given (without it: $LOSSLAB_DATA, the download folder, /usr/share/datasets/fashion-mnist)" };
 
     /// <summary><c>--download</c>.</summary>
     public Option<bool> Download { get; } = new("--download") { Description = "Download the official archives when the dataset is not found" };
@@ -96,7 +96,7 @@ public sealed class TrainOptionSet
     public Option<int?> Seed { get; } = new("--seed") { Description = "Random seed (default 1)" };
 
     /// <summary><c>--threads</c>.</summary>
-    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads for libtorch (default: all cores)" };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads for libtorch (default: all cores; at most 4 × the logical cores)" };
 
     /// <summary><c>--device</c>.</summary>
     public Option<string?> Device { get; } = new("--device") { Description = "auto (default: CUDA when available), cpu or cuda" };
@@ -142,6 +142,26 @@ public sealed class TrainOptionSet
         return All.Where(o => parse.GetResult(o) is { Implicit: false }).ToArray();
     }
 
+    /// <summary>
+    /// The most <c>--threads</c> this machine accepts: 4 × its logical cores (more only add switching between
+    /// threads that wait for a core), and never more than <see cref="TrainOptions.MaxThreads"/>.
+    /// </summary>
+    public static int MaxThreads => Math.Min(4 * Environment.ProcessorCount, TrainOptions.MaxThreads);
+
+    /// <summary>Refuses a <c>--threads</c> above <see cref="MaxThreads"/>, naming the bound.</summary>
+    public static void CheckThreads(int? threads)
+    {
+        if (threads > MaxThreads)
+        {
+            throw new ArgumentOutOfRangeException(
+                "--threads",
+                threads,
+                MaxThreads < TrainOptions.MaxThreads
+                    ? $"--threads must be at most {MaxThreads}, 4 × the {Environment.ProcessorCount} logical cores of this machine"
+                    : $"--threads must be at most {MaxThreads}");
+        }
+    }
+
     /// <summary>Builds the options: defaults, then the preset, then what was given on the command line.</summary>
     public TrainOptions Build(ParseResult parse)
     {
@@ -153,6 +173,7 @@ public sealed class TrainOptionSet
             "paper" => new TrainOptions { LearningRate = 1e-5, WeightDecay = 4e-4, Epochs = 70, Preset = "paper" },
             _ => throw new ArgumentException($"--preset: '{preset}' is not valid; valid: default, paper", "--preset"),
         };
+        CheckThreads(parse.GetValue(Threads));
         var lossName = parse.GetValue(Loss) ?? options.Loss;
         var margin = parse.GetValue(Margin);
         var isMarginLoss = string.Equals(lossName, "margin", StringComparison.OrdinalIgnoreCase);

@@ -3,8 +3,9 @@ namespace LossLab.Data;
 /// <summary>
 /// Datasets usable with <c>--dataset</c>: <c>fashion-mnist</c>, <c>cifar10</c>, <c>cifar100</c> (100 fine classes),
 /// <c>cifar100-coarse</c> (20 superclasses), or <c>folder:PATH</c> for an image folder or archive.
-/// Files are searched in <see cref="DataOptions.DataDir"/>, then <c>$LOSSLAB_DATA</c>, then the download folder
-/// (<see cref="Downloader.DefaultRoot"/>), then (Fashion-MNIST only) <c>/usr/share/datasets/fashion-mnist</c>;
+/// Files are searched in <see cref="DataOptions.DataDir"/> alone when it is given (a folder the user named is used
+/// or refused, never silently replaced by another copy); otherwise in <c>$LOSSLAB_DATA</c>, then the download
+/// folder (<see cref="Downloader.DefaultRoot"/>), then (Fashion-MNIST only) <c>/usr/share/datasets/fashion-mnist</c>;
 /// in each root directly or in a subfolder named like the dataset (<c>fashion-mnist/</c>,
 /// <c>cifar-10-batches-bin/</c>, <c>cifar-100-binary/</c>).
 /// </summary>
@@ -116,13 +117,18 @@ public static class DatasetRegistry
         return ((float[])dataset.Mean.Clone(), (float[])dataset.Std.Clone());
     }
 
-    /// <summary>Roots searched for a dataset, in order, each with what it stands for.</summary>
+    /// <summary>Roots searched for a dataset, in order, each with what it stands for: <c>--data-dir</c> alone when given.</summary>
     internal static IReadOnlyList<(string Label, string? Root)> SearchRoots(string name, DataOptions options)
     {
         var dataset = Find(name);
+        if (NullIfEmpty(options.DataDir) is { } dataDir)
+        {
+            return [("--data-dir", dataDir)];
+        }
+
         var roots = new List<(string, string?)>
         {
-            ("--data-dir", NullIfEmpty(options.DataDir)),
+            ("--data-dir", null),
             ($"${DataEnvironmentVariable}", NullIfEmpty(Environment.GetEnvironmentVariable(DataEnvironmentVariable))),
             ("download folder", Downloader.DefaultRoot),
         };
@@ -151,6 +157,11 @@ public static class DatasetRegistry
 
     private static DataFormatException NotFound(KnownDataset dataset, DataOptions options)
     {
+        if (NullIfEmpty(options.DataDir) is { } dataDir)
+        {
+            return NotInDataDir(dataset, dataDir);
+        }
+
         var searched = SearchRoots(dataset.Name, options)
             .Select(r => r.Root is null ? $"{r.Label} (not set)" : $"{r.Root} ({r.Label})");
         var files = string.Join(", ", dataset.RequiredFiles.Select(f => f.Contains("-idx", StringComparison.Ordinal) ? f + "[.gz]" : f));
@@ -160,6 +171,25 @@ public static class DatasetRegistry
         return new DataFormatException(
             dataset.Name,
             $"expected {files} in a folder or its {dataset.Folder}/ subfolder, found them in none of: {string.Join("; ", searched)}. To get it, {howTo}.");
+    }
+
+    /// <summary>Why an explicit <c>--data-dir</c> does not hold the dataset: no such folder, or which files it lacks.</summary>
+    private static DataFormatException NotInDataDir(KnownDataset dataset, string dataDir)
+    {
+        var howTo = dataset.Name == "fashion-mnist"
+            ? "put the files there, rerun with --download (needs the network), or leave out --data-dir to use an installed copy (apt-get install dataset-fashion-mnist)"
+            : $"put the files there (or in its {dataset.Folder}/ subfolder), or rerun with --download (needs the network)";
+        if (!Directory.Exists(dataDir))
+        {
+            return new DataFormatException(dataDir, $"no such folder (given with --data-dir); {howTo}");
+        }
+
+        // Report the candidate folder that holds the most of the files: the one the user most likely meant.
+        var missing = new[] { dataDir, Path.Combine(dataDir, dataset.Folder) }
+            .Select(folder => dataset.RequiredFiles.Where(f => KnownDataset.Resolve(folder, f) is null).ToArray())
+            .MinBy(m => m.Length)!;
+        var names = string.Join(", ", missing.Select(f => f.Contains("-idx", StringComparison.Ordinal) ? f + "[.gz]" : f));
+        return new DataFormatException(dataDir, $"no complete {dataset.Name} in this folder (given with --data-dir): missing {names}, here or in its {dataset.Folder}/ subfolder; {howTo}");
     }
 
     private static long[] Count(long[] labels, int numClasses)

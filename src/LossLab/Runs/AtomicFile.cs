@@ -76,7 +76,8 @@ public static class AtomicFile
     internal static string TempPath(string fullPath, int processId) =>
         Path.Combine(Path.GetDirectoryName(fullPath)!, string.Create(CultureInfo.InvariantCulture, $".{Path.GetFileName(fullPath)}.{processId}{TempSuffix}"));
 
-    private static bool IsTempName(string name)
+    /// <summary>Whether <paramref name="name"/> is a temporary file name of <see cref="Write"/> (<c>.NAME.PID.tmp</c>).</summary>
+    internal static bool IsTempName(string name)
     {
         // ".NAME.PID.tmp": a dot, a non-empty name, a dot, digits, ".tmp".
         if (name.Length < 8 || name[0] != '.' || !name.EndsWith(TempSuffix, StringComparison.Ordinal))

@@ -195,8 +195,30 @@ public static class Checkpoint
     {
         if (stored != expected)
         {
-            throw new DataFormatException(path, $"the checkpoint's {part} does not match this run's (stored: {Shorten(stored)}; expected: {Shorten(expected)})");
+            throw new DataFormatException(path, $"the checkpoint's {part} does not match this run's ({FirstDifference(stored, expected)})");
         }
+    }
+
+    /// <summary>
+    /// Where two layouts part: the first entry (<c>name:type:shape</c>) that differs, as stored and as expected,
+    /// and how many entries each has; long common beginnings say nothing.
+    /// </summary>
+    private static string FirstDifference(string stored, string expected)
+    {
+        // Modules list entries with ';', the optimizer its groups with '|' and their shapes with ','.
+        char[] separators = [';', '|', ',', '['];
+        var left = stored.Split(separators);
+        var right = expected.Split(separators);
+        var at = 0;
+        while (at < left.Length && at < right.Length && left[at] == right[at])
+        {
+            at++;
+        }
+
+        static string Entry(string[] entries, int index) => index < entries.Length ? Shorten(entries[index]) : "nothing";
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"entry {at + 1}: stored {Entry(left, at)}, expected {Entry(right, at)}; {left.Length} entries stored, {right.Length} expected");
     }
 
     /// <summary>Names, element types and shapes of a module's state, in order: what <c>load</c> will expect.</summary>

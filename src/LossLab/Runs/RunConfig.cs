@@ -40,4 +40,11 @@ public sealed record RunConfig
 
     /// <summary>The command line that started the run, when known.</summary>
     public string? CommandLine { get; init; }
+
+    /// <summary>
+    /// A random token drawn when the run starts and stored in each of its checkpoints, so that a checkpoint of
+    /// another run (copied in, or left by a replaced run) is never continued or evaluated as this one's. Null in
+    /// runs written by LossLab versions before it existed.
+    /// </summary>
+    public string? RunToken { get; init; }
 }

@@ -56,7 +56,7 @@ public sealed class SavedRun : IDisposable
     /// <param name="dataset">Evaluate on this dataset instead of the run's own (same classes and image shape).</param>
     /// <param name="dataDir">Data root for the dataset.</param>
     /// <param name="device"><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</param>
-    /// <exception cref="DataFormatException">The directory is not a run, or the checkpoint is missing or unreadable.</exception>
+    /// <exception cref="DataFormatException">The directory is not a run, or the checkpoint is missing, unreadable or another run's.</exception>
     public static SavedRun Open(string directory, string checkpoint = "best", string? dataset = null, string? dataDir = null, string device = "auto")
     {
         ArgumentNullException.ThrowIfNull(directory);
@@ -95,10 +95,26 @@ public sealed class SavedRun : IDisposable
 
             var loss = LossRegistry.Create(options.Loss, options.LossOptions, data.NumClasses, options.EmbeddingDim);
             var model = ModelRegistry.Create(options.Model, data.Channels, loss.Input == LossInput.Logits ? data.NumClasses : 0, options.EmbeddingDim);
-            model.to(target);
-            loss.to(target);
-            var state = Checkpoint.Load(path, model, loss, optimizer: null);
-            return new SavedRun(run, path, options, data, model, loss, target, state);
+            try
+            {
+                model.to(target);
+                loss.to(target);
+                var state = Checkpoint.Load(path, model, loss, optimizer: null);
+
+                // Runs of versions before run tokens have none on either side and are read as before.
+                if (state.RunToken != config.RunToken)
+                {
+                    throw new DataFormatException(path, $"belongs to another run (its run token is {state.RunToken ?? "missing"}, config.json's is {config.RunToken ?? "missing"}): it was copied here or left by another run");
+                }
+
+                return new SavedRun(run, path, options, data, model, loss, target, state);
+            }
+            catch
+            {
+                model.Dispose();
+                loss.Dispose();
+                throw;
+            }
         }
         catch
         {

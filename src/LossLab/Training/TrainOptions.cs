@@ -1,3 +1,4 @@
+using System.Globalization;
 using LossLab.Data;
 using LossLab.Losses;
 using LossLab.Models;
@@ -7,6 +8,21 @@ namespace LossLab.Training;
 /// <summary>Everything a training run needs; serialised into the run's <c>config.json</c>.</summary>
 public sealed record TrainOptions
 {
+    /// <summary>
+    /// Upper bound of <see cref="Threads"/>: more than any machine's logical cores; a value beyond it (a typo such
+    /// as 100000) would make libtorch start tens of thousands of threads.
+    /// </summary>
+    public const int MaxThreads = 1024;
+
+    /// <summary>
+    /// Upper bound of <see cref="EmbeddingDim"/>: far wider than embeddings are (64 to 2048), while the model's
+    /// last layer already holds 512 × 65536 weights (and Adam twice as many moments) at this width.
+    /// </summary>
+    public const int MaxEmbeddingDim = 65536;
+
+    /// <summary>β₁ of TorchSharp's Adam, which the optimizer is built with.</summary>
+    private const double AdamBeta1 = 0.9;
+
     /// <summary>Dataset spec: <c>fashion-mnist</c>, <c>cifar10</c>, <c>cifar100</c>, <c>cifar100-coarse</c> or <c>folder:PATH</c>. Default fashion-mnist.</summary>
     public string Dataset { get; init; } = "fashion-mnist";
 
@@ -134,6 +150,11 @@ public sealed record TrainOptions
             throw new ArgumentOutOfRangeException(nameof(LossOptions.Alpha), badWeights[0], "loss option Alpha must be finite and ≥ 0 for every class");
         }
 
+        if (LossOptions.Alpha is { Length: > 0 } weights && weights.All(a => a == 0))
+        {
+            throw new ArgumentException("loss option Alpha: at least one class weight must be > 0 (with all 0 the loss is 0 on every batch and nothing trains)", nameof(LossOptions.Alpha));
+        }
+
         // Resolving the effective settings checks every hyper-parameter's range.
         foreach (var (name, value) in LossRegistry.DescribeEffective(Loss, LossOptions))
         {
@@ -147,9 +168,16 @@ public sealed record TrainOptions
             throw new ArgumentOutOfRangeException("--lr", LearningRate, "must be a positive number");
         }
 
-        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
+        var maxLearningRate = MaxLearningRate(Optimizer);
+        if (LearningRate > maxLearningRate)
         {
-            throw new ArgumentOutOfRangeException("--weight-decay", WeightDecay, "must be ≥ 0");
+            throw new ArgumentOutOfRangeException("--lr", LearningRate, string.Create(CultureInfo.InvariantCulture, $"--lr must be at most {maxLearningRate:G2}: {FirstStepReason(Optimizer)}"));
+        }
+
+        // The weight decay enters the float32 gradient as a float32 factor.
+        if (!(WeightDecay >= 0) || WeightDecay > float.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException("--weight-decay", WeightDecay, string.Create(CultureInfo.InvariantCulture, $"--weight-decay must be ≥ 0 and at most {(double)float.MaxValue:G2} (a float32 factor)"));
         }
 
         if (!(Momentum >= 0) || double.IsInfinity(Momentum))
@@ -157,15 +185,36 @@ public sealed record TrainOptions
             throw new ArgumentOutOfRangeException("--momentum", Momentum, "must be ≥ 0");
         }
 
-        ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddingDim, 2, "--embedding-dim");
-        ArgumentOutOfRangeException.ThrowIfLessThan(SamplesPerClass, 2, "--samples-per-class");
-        if (BatchSize < 2 * SamplesPerClass && NeedsPkBatches())
+        if (EmbeddingDim is < 2 or > MaxEmbeddingDim)
         {
-            throw new ArgumentOutOfRangeException(
-                "--batch-size",
-                BatchSize,
-                $"--batch-size: loss '{Loss}' trains on P×K batches, which need at least 2 classes × {SamplesPerClass} samples (--samples-per-class) = {2 * SamplesPerClass} images");
+            throw new ArgumentOutOfRangeException("--embedding-dim", EmbeddingDim, $"--embedding-dim must be ≥ 2 and at most {MaxEmbeddingDim}");
         }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(SamplesPerClass, 2, "--samples-per-class");
+        using (var probe = ProbeLoss())
+        {
+            if (BatchSize < 2 * SamplesPerClass && probe.NeedsPkBatches)
+            {
+                throw new ArgumentOutOfRangeException(
+                    "--batch-size",
+                    BatchSize,
+                    $"--batch-size: loss '{Loss}' trains on P×K batches, which need at least 2 classes × {SamplesPerClass} samples (--samples-per-class) = {2 * SamplesPerClass} images");
+            }
+
+            // Learnable loss parameters (proxies, margin β) train with their own learning rate: the same bound holds.
+            foreach (var group in probe.ParameterGroups)
+            {
+                var rate = group.ResolveLearningRate(LearningRate);
+                if (!(rate <= maxLearningRate))
+                {
+                    var source = group.LearningRate is null ? string.Create(CultureInfo.InvariantCulture, $"--lr × {group.LrMultiplier:G3}") : "its own option";
+                    throw new ArgumentOutOfRangeException(
+                        GroupOption(group),
+                        string.Create(CultureInfo.InvariantCulture, $"loss '{Loss}' trains its {group.Name} at learning rate {rate:G3} ({source}), above {maxLearningRate:G2}: {FirstStepReason(Optimizer)}"));
+                }
+            }
+        }
+
         if (TrainLimit is < 1)
         {
             throw new ArgumentOutOfRangeException("--train-limit", TrainLimit, "must be ≥ 1");
@@ -186,9 +235,9 @@ public sealed record TrainOptions
             throw new ArgumentOutOfRangeException("--val-fraction", ValidationFraction, "must be in [0, 0.5)");
         }
 
-        if (Threads is < 1)
+        if (Threads is < 1 or > MaxThreads)
         {
-            throw new ArgumentOutOfRangeException("--threads", Threads, "must be ≥ 1");
+            throw new ArgumentOutOfRangeException("--threads", Threads, $"--threads must be ≥ 1 and at most {MaxThreads}");
         }
 
         if (InitFrom is not null && string.IsNullOrWhiteSpace(InitFrom))
@@ -207,13 +256,33 @@ public sealed record TrainOptions
         RequireOneOf("--on-nan", OnNan, "stop", "skip-batch");
     }
 
-    /// <summary>Whether the loss draws P×K batches; asks the loss itself, so the rule lives in one place.</summary>
-    private bool NeedsPkBatches()
+    /// <summary>
+    /// The loss built from these options, to ask it whether it draws P×K batches and which parameters it trains,
+    /// so those rules live in the loss alone. It has as many classes as --alpha has weights (alpha must match the
+    /// class count), at least 2.
+    /// </summary>
+    private LossModule ProbeLoss() =>
+        LossRegistry.Create(Loss, LossOptions, Math.Max(2, LossOptions.Alpha?.Length ?? 0), EmbeddingDim);
+
+    /// <summary>
+    /// The largest learning rate whose first step float32 weights can hold: Adam's first step moves each weight by
+    /// lr / (1 − β₁) = 10 × lr whatever the gradient, and SGD takes lr itself as a float32 factor.
+    /// </summary>
+    private static double MaxLearningRate(string? optimizer) =>
+        optimizer == "sgd" ? float.MaxValue : float.MaxValue * (1 - AdamBeta1);
+
+    private static string FirstStepReason(string? optimizer) =>
+        optimizer == "sgd"
+            ? "SGD multiplies by the learning rate in float32"
+            : "Adam's first step moves every weight by 10 × the learning rate, in float32";
+
+    /// <summary>The option a user changes to lower a loss parameter group's learning rate.</summary>
+    private static string GroupOption(LossParameterGroup group) => group.Name switch
     {
-        // A probe with as many classes as --alpha has weights (alpha must match the class count), at least 2.
-        using var probe = LossRegistry.Create(Loss, LossOptions, Math.Max(2, LossOptions.Alpha?.Length ?? 0), EmbeddingDim);
-        return probe.NeedsPkBatches;
-    }
+        "proxies" => "--proxy-lr-mult",
+        "margin-beta" => "--margin-beta-lr",
+        _ => "--lr",
+    };
 
     /// <summary>Losses compute in float32: a larger value would silently become Inf (an --alpha of 1e39 is Inf in every batch).</summary>
     private static void RequireSingleRange(string name, object value)

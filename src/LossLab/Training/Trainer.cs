@@ -36,17 +36,23 @@ public sealed class Trainer
 
     /// <summary>Runs (or, with <paramref name="resume"/>, continues) training.</summary>
     /// <param name="data">The dataset.</param>
-    /// <param name="run">Where results go.</param>
-    /// <param name="resume">Continue from <c>last.ckpt</c> when it exists.</param>
+    /// <param name="run">Where results go. A run it holds is replaced (new run) only when every check has passed
+    /// and the new run writes its config.json; until then its files are untouched.</param>
+    /// <param name="resume">Continue from <c>last.ckpt</c>, or from <c>best.ckpt</c> when <c>last.ckpt</c> is
+    /// missing (both hold the full state of an epoch's end, so either retraces the run); with neither, start from
+    /// epoch 1. The checkpoint must be this run's (its run token matches config.json's).</param>
     /// <param name="cancel">Stops after the current batch, saving a checkpoint to resume from.</param>
-    /// <param name="commandLine">Recorded in config.json.</param>
+    /// <param name="commandLine">Recorded in config.json of a new run (a resumed run keeps the one that started it).</param>
     /// <returns>The summary; <see cref="RunSummary.Completed"/> is false when cancelled.</returns>
     /// <exception cref="TrainingDivergedException">A non-finite loss or gradient with <c>--on-nan stop</c>.</exception>
+    /// <exception cref="ArgumentException">The data does not fit the options (fewer than 2 classes, fewer test images than classes, ...).</exception>
+    /// <exception cref="DataFormatException">The checkpoint to resume from is damaged or belongs to another run.</exception>
     public RunSummary Run(ImageDataset data, RunDirectory run, bool resume, CancellationToken cancel, string? commandLine = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(run);
         var wall = Stopwatch.StartNew();
+        RequireClasses(data);
 
         // With a validation fraction the held-out training images take the place of the test split.
         using var carved = options.ValidationFraction > 0 ? ValidationSplit.Carve(data, options.ValidationFraction) : null;
@@ -54,19 +60,38 @@ public sealed class Trainer
         using var session = new TrainingSession(options, data, observer);
         var (model, loss, optimizer) = (session.Model, session.Loss, session.Optimizer);
 
-        // Data-dependent checks (enough classes and images for a batch) fail here, before any file is written.
+        // Data-dependent checks (enough classes and images for a batch and for evaluation) fail here, before any file is written.
         session.Batches(1);
+        RequireTestImagePerClass(data, (int)session.TestIndices.shape[0]);
         if (options.Threads is { } asked && asked != session.Threads)
         {
             observer.Info($"warning: the options ask for {asked} libtorch thread(s), {session.Threads} in force; LossLab does not change thread counts itself (ProcessSettings.ApplyThreads does)");
         }
 
+        if (options.BatchSize > session.TrainPositions.Length)
+        {
+            observer.Info($"batch size {options.BatchSize} is more than the {session.TrainPositions.Length} training images; each batch holds at most {session.TrainPositions.Length}");
+        }
+
         // A process killed while writing leaves its temporary file behind; it is never read, only removed.
         AtomicFile.RemoveStale(run.Path);
         var state = new TrainingState();
-        if (resume && File.Exists(run.LastCheckpointPath))
+        var config = resume ? run.ReadConfig() : null;
+        var checkpoint = !resume ? null
+            : File.Exists(run.LastCheckpointPath) ? run.LastCheckpointPath
+            : File.Exists(run.BestCheckpointPath) ? run.BestCheckpointPath
+            : null;
+        string token;
+        if (checkpoint is not null)
         {
-            state = Checkpoint.Load(run.LastCheckpointPath, model, loss, optimizer);
+            state = Checkpoint.Load(checkpoint, model, loss, optimizer);
+            RequireSameRun(run, checkpoint, config, state);
+            token = state.RunToken!;
+            if (checkpoint == run.BestCheckpointPath)
+            {
+                observer.Info($"{run.LastCheckpointPath} is missing; resuming from best.ckpt, the checkpoint of epoch {state.EpochsDone}");
+            }
+
             observer.Info($"resuming {run.Path} after epoch {state.EpochsDone}" + (state.BatchesDone > 0 ? $", batch {state.BatchesDone}" : ""));
 
             // A kill between writing last.ckpt and the metrics leaves them one epoch behind: the checkpoint rules.
@@ -74,8 +99,14 @@ public sealed class Trainer
         }
         else
         {
+            if (resume)
+            {
+                observer.Info($"{run.Path} holds no checkpoint (the run stopped before finishing its first epoch); starting from epoch 1");
+            }
+
             var init = InitializeFrom(run, resume, model, loss);
-            run.WriteConfig(new RunConfig
+            token = Guid.NewGuid().ToString("N");
+            run.StartRun(new RunConfig
             {
                 Options = options,
                 LossParameters = LossRegistry.DescribeEffective(options.Loss, options.LossOptions),
@@ -88,7 +119,10 @@ public sealed class Trainer
                 ThreadsUsed = session.Threads,
                 Versions = RunVersions.Collect(),
                 InitFrom = init,
-                CommandLine = commandLine,
+
+                // Starting a resumed run over keeps the command that started it.
+                CommandLine = config?.CommandLine ?? commandLine,
+                RunToken = token,
             });
         }
 
@@ -112,6 +146,7 @@ public sealed class Trainer
                     SkippedBatches = progress.Skipped,
                     TrainSeconds = progress.Seconds,
                     History = history,
+                    RunToken = token,
                 };
                 Checkpoint.Save(run.LastCheckpointPath, model, loss, optimizer, partial);
                 return WriteSummary(run, history, completed: false, wall);
@@ -131,7 +166,7 @@ public sealed class Trainer
             };
             EnsureFiniteWeights(model, loss, epoch, batches.Length);
             history.Add(metrics);
-            state = new TrainingState { EpochsDone = epoch, History = history };
+            state = new TrainingState { EpochsDone = epoch, History = history, RunToken = token };
 
             // Order matters for a kill between two writes: best.ckpt before last.ckpt, so a resume retrains
             // (and re-saves) an epoch whose best.ckpt may be missing; the metrics only after last.ckpt, so a
@@ -178,6 +213,63 @@ public sealed class Trainer
         }
 
         return record;
+    }
+
+    /// <summary>A classifier needs two classes: with one, every loss reaches 0 and every metric reads 1 without learning anything.</summary>
+    private static void RequireClasses(ImageDataset data)
+    {
+        if (data.NumClasses < 2)
+        {
+            throw new ArgumentException(
+                $"--dataset: {data.Name} has {data.NumClasses} class{(data.NumClasses == 1 ? $" ('{data.ClassNames[0]}')" : "es")}; training and its metrics need at least 2",
+                "--dataset");
+        }
+    }
+
+    /// <summary>Evaluation (macro-F1, NMI, k-means with one cluster per class) needs at least as many images as classes.</summary>
+    private void RequireTestImagePerClass(ImageDataset data, int testImages)
+    {
+        if (testImages >= data.NumClasses)
+        {
+            return;
+        }
+
+        if (options.TestLimit is { } limit && limit < data.NumClasses)
+        {
+            throw new ArgumentOutOfRangeException(
+                "--test-limit",
+                $"--test-limit {limit} is below the {data.NumClasses} classes of {data.Name}: evaluation needs at least one image per class");
+        }
+
+        var split = options.ValidationFraction > 0 ? "validation" : "test";
+        throw new ArgumentException(
+            $"--dataset: the {split} split of {data.Name} holds {testImages} images for {data.NumClasses} classes; evaluation needs at least one image per class",
+            "--dataset");
+    }
+
+    /// <summary>Refuses a checkpoint that another run wrote (its run token differs from config.json's) or that cannot be told apart.</summary>
+    private static void RequireSameRun(RunDirectory run, string checkpoint, RunConfig? config, TrainingState state)
+    {
+        if (config is null)
+        {
+            throw new DataFormatException(run.ConfigPath, $"not found: without it there is no telling whether {Path.GetFileName(checkpoint)} belongs to this folder's run");
+        }
+
+        if (config.RunToken is null && state.RunToken is null)
+        {
+            throw new DataFormatException(
+                checkpoint,
+                "written by an earlier LossLab version, which did not record the run a checkpoint belongs to, so it cannot be checked against config.json; " +
+                "to train this run again, start it afresh (losslab train with the same options, --out and --force), or finish it with the version that started it");
+        }
+
+        if (config.RunToken != state.RunToken)
+        {
+            throw new DataFormatException(
+                checkpoint,
+                $"belongs to another run (its run token is {state.RunToken ?? "missing"}, config.json's is {config.RunToken ?? "missing"}): it was copied here " +
+                "or left by another run; remove it to train this run from its last own checkpoint, or from epoch 1");
+        }
     }
 
     /// <summary>Stops the run, before anything is saved, when a weight is no longer finite.</summary>

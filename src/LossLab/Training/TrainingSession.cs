@@ -98,27 +98,32 @@ internal sealed class TrainingSession : IDisposable
     public static int BatchSeed(int seed, int epoch, int batch) =>
         EpochOrder.EpochSeed(EpochOrder.EpochSeed(seed, epoch), batch);
 
-    /// <summary>The batches of an epoch (indices into <see cref="TrainPositions"/>): P×K batches when the loss needs them, else a shuffled order.</summary>
+    /// <summary>
+    /// The batches of an epoch (indices into <see cref="TrainPositions"/>): P×K batches when the loss needs them, else a
+    /// shuffled order. For every loss a batch holds at most the whole training subset, however large the batch size.
+    /// </summary>
     public int[][] Batches(int epoch)
     {
+        var batchSize = Math.Min(options.BatchSize, trainLabels.Length);
         if (Loss.NeedsPkBatches)
         {
             // The classes the training subset holds (a small --train-limit may leave out some).
             var classes = trainLabels.Distinct().Count();
             var k = options.SamplesPerClass;
-            var p = Math.Min(classes, options.BatchSize / k);
+            var p = Math.Min(classes, batchSize / k);
             if (p < 2)
             {
+                var tooFewImages = classes < 2 || batchSize < options.BatchSize;
                 throw new ArgumentOutOfRangeException(
-                    classes < 2 ? "--train-limit" : "--batch-size",
-                    classes < 2 ? trainLabels.Length : options.BatchSize,
+                    tooFewImages ? "--train-limit" : "--batch-size",
+                    tooFewImages ? trainLabels.Length : options.BatchSize,
                     $"a P×K batch needs at least 2 classes × {k} samples = {2 * k} images; the training set holds {classes} class(es)");
             }
 
             if (p == classes)
             {
                 // Fewer classes than the batch has room for: more samples per class keep the batch size.
-                k = Math.Max(k, options.BatchSize / classes);
+                k = Math.Max(k, batchSize / classes);
             }
 
             using var labelTensor = torch.tensor(trainLabels);
@@ -126,7 +131,7 @@ internal sealed class TrainingSession : IDisposable
         }
 
         var order = EpochOrder.Shuffle(trainLabels.Length, options.Seed, epoch);
-        var batches = EpochOrder.Batches(order, options.BatchSize).Where(c => c.Length >= 2).ToArray();
+        var batches = EpochOrder.Batches(order, batchSize).Where(c => c.Length >= 2).ToArray();
         return batches.Length > 0
             ? batches
             : throw new ArgumentOutOfRangeException("--train-limit", trainLabels.Length, "the training set needs at least 2 images for one batch");

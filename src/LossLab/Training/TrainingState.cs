@@ -21,4 +21,7 @@ public sealed record TrainingState
 
     /// <summary>Metrics of every finished epoch.</summary>
     public IReadOnlyList<EpochMetrics> History { get; init; } = [];
+
+    /// <summary>The run's token (<c>RunConfig.RunToken</c>), tying the checkpoint to the run that wrote it; null in older checkpoints.</summary>
+    public string? RunToken { get; init; }
 }

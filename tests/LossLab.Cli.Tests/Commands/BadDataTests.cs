@@ -67,6 +67,68 @@ public sealed class BadDataTests
         AssertOneLineError(code, error, "broken.png");
     }
 
+    [Theory]
+    [InlineData("missing folder", "no such folder")]
+    [InlineData("empty folder", "train-images-idx3-ubyte")]
+    [InlineData("one file missing", "t10k-labels-idx1-ubyte")]
+    public void Should_RefuseNamingWhatIsMissing_When_AnExplicitDataDirLacksTheDataset(string situation, string expected)
+    {
+        // Given a --data-dir that does not exist, is empty, or holds three of Fashion-MNIST's four files (while the
+        // system copy in /usr/share/datasets would be found by the search)
+        using var folder = new TempFolder("data-dir");
+        var dataDir = folder.File("fmnist");
+        if (situation != "missing folder")
+        {
+            Directory.CreateDirectory(dataDir);
+        }
+
+        if (situation == "one file missing")
+        {
+            var pixels = DataFixtures.RandomBytes(20 * 28 * 28, 1);
+            var labels = Enumerable.Range(0, 20).Select(i => (byte)(i % 10)).ToArray();
+            File.WriteAllBytes(Path.Combine(dataDir, "train-images-idx3-ubyte"), DataFixtures.IdxImages(pixels, 20));
+            File.WriteAllBytes(Path.Combine(dataDir, "train-labels-idx1-ubyte"), DataFixtures.IdxLabels(labels));
+            File.WriteAllBytes(Path.Combine(dataDir, "t10k-images-idx3-ubyte"), DataFixtures.IdxImages(pixels, 20));
+        }
+
+        // When training is pointed at it
+        var (code, _, error) = CliRunner.Run(
+            "train", "--data-dir", dataDir, "--epochs", "1", "--train-limit", "100", "--test-limit", "50", "--threads", "1",
+            "--no-embedding-metrics", "--out", folder.File("run"));
+
+        // Then it is refused with exit code 2, naming the folder and what it lacks; no other copy was loaded
+        AssertOneLineError(code, error, dataDir);
+        Assert.Contains("--data-dir", error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain(error.Split('\n'), line => line.StartsWith("data:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("ce")]
+    [InlineData("improved")]
+    [InlineData("focal")]
+    [InlineData("triplet")]
+    public void Should_ExitWith2BeforeTraining_When_TheDatasetHasOneClass(string loss)
+    {
+        // Given an image folder with a single class
+        using var rootFolder = new TempFolder("one-class");
+        var root = Path.Combine(rootFolder.Path, "images");
+        var files = Enumerable.Range(0, 6)
+            .Select(i => ($"{(i < 4 ? "train" : "test")}/cat/{i}.png", DataFixtures.EncodeRgb(DataFixtures.RandomBytes(3 * 8 * 8, i), 8, 8)))
+            .ToArray();
+        DataFixtures.WriteTree(root, files);
+        var dir = Path.Combine(rootFolder.Path, "run");
+
+        // When a run of each loss trains on it
+        var (code, _, error) = CliRunner.Run("train", "--dataset", "folder:" + root, "--loss", loss, "--epochs", "1", "--threads", "1", "--out", dir);
+
+        // Then it is refused with exit code 2 naming the dataset's single class, before any run file is written
+        AssertOneLineError(code, error, "--dataset");
+        Assert.Contains("1 class", error, StringComparison.Ordinal);
+        Assert.Contains("at least 2", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "config.json")), "a run file was written");
+    }
+
     private static void AssertOneLineError(int code, string error, string file)
     {
         Assert.Equal(2, code);

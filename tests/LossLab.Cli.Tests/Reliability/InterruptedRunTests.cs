@@ -82,6 +82,36 @@ public sealed class InterruptedRunTests : IClassFixture<InterruptedRunTests.Unin
         Assert.Equal(reference.Metrics(), RunFiles.MetricsWithoutTimings(dir));
     }
 
+    [Fact]
+    public void Should_ResumeFromTheBestCheckpointToTheSameMetricsKeepingTheCommandLine_When_LastCheckpointIsMissing()
+    {
+        // Given a run killed in epoch 2 whose last.ckpt was then deleted (best.ckpt of epoch 1 remains)
+        Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        using var dirFolder = new TempFolder("no-last");
+        var dir = dirFolder.Path;
+        using (var run = new ChildRun([.. Command, "--out", dir]))
+        {
+            run.WaitForLine(IsEpoch2Progress, "epoch 2 batch");
+            run.Kill();
+            run.WaitForExit();
+        }
+
+        var commandLine = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!["command_line"]!.GetValue<string>();
+        Assert.True(File.Exists(Path.Combine(dir, "best.ckpt")), "no best checkpoint after epoch 1");
+        File.Delete(Path.Combine(dir, "last.ckpt"));
+
+        // When it is resumed
+        using var resumed = new ChildRun("train", "--resume", dir);
+        var code = resumed.WaitForExit();
+
+        // Then it says it resumes from best.ckpt, ends with the uninterrupted run's metrics, and keeps the command line
+        Assert.True(code == 0, resumed.Error);
+        Assert.Contains("last.ckpt is missing; resuming from best.ckpt", resumed.Error, StringComparison.Ordinal);
+        Assert.Equal(reference.Summary(), RunFiles.SummaryWithoutTimings(dir));
+        Assert.Equal(reference.Metrics(), RunFiles.MetricsWithoutTimings(dir));
+        Assert.Equal(commandLine, JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!["command_line"]!.GetValue<string>());
+    }
+
     private static bool IsEpoch2Progress(string line) => line.TrimStart().StartsWith("epoch 2 batch", StringComparison.Ordinal);
 
     /// <summary>The same command run without interruption, started once for both tests and run alongside the first.</summary>

@@ -86,19 +86,42 @@ public sealed class DatasetRegistryTests
     [Fact]
     public void Should_ListPlacesSearchedAndHowToGetIt_When_DatasetIsMissing()
     {
-        // Given an empty --data-dir, no $LOSSLAB_DATA, an empty download folder
+        // Given no --data-dir, no $LOSSLAB_DATA, an empty download folder
         using var dir = new TempFolder();
 
         // When
-        var error = WithEnvironment(null, dir.Path, () => Assert.Throws<DataFormatException>(() => DatasetRegistry.Load("cifar10", new DataOptions { DataDir = dir.Path })));
+        var error = WithEnvironment(null, dir.Path, () => Assert.Throws<DataFormatException>(() => DatasetRegistry.Load("cifar10", new DataOptions())));
 
         // Then the message names the files, every place searched and the way to get the data
         Assert.Equal("cifar10", error.FilePath);
         Assert.Contains("data_batch_1.bin", error.Message);
-        Assert.Contains($"{dir.Path} (--data-dir)", error.Message);
+        Assert.Contains("--data-dir (not set)", error.Message);
         Assert.Contains("$LOSSLAB_DATA (not set)", error.Message);
         Assert.Contains(Path.Combine(dir.Path, "losslab", "data") + " (download folder)", error.Message);
         Assert.Contains("--download", error.Message);
+    }
+
+    [Fact]
+    public void Should_SearchOnlyTheDataDirAndNameWhatItLacks_When_ADataDirIsGiven()
+    {
+        // Given a complete CIFAR-10 in $LOSSLAB_DATA, and a --data-dir whose cifar-10-batches-bin/ lacks test_batch.bin
+        using var dir = new TempFolder();
+        WriteCifar10(Path.Combine(dir.Path, "env", "cifar-10-batches-bin"), withNames: false);
+        var given = Path.Combine(dir.Path, "given");
+        WriteCifar10(Path.Combine(given, "cifar-10-batches-bin"), withNames: false);
+        File.Delete(Path.Combine(given, "cifar-10-batches-bin", "test_batch.bin"));
+
+        // When it is loaded with that --data-dir, and with one that does not exist
+        var lacking = WithEnvironment(Path.Combine(dir.Path, "env"), dir.Path, () => Record.Exception(() => DatasetRegistry.Load("cifar10", new DataOptions { DataDir = given })));
+        var missing = WithEnvironment(Path.Combine(dir.Path, "env"), dir.Path, () => Record.Exception(() => DatasetRegistry.Load("cifar10", new DataOptions { DataDir = Path.Combine(dir.Path, "nowhere") })));
+
+        // Then both are refused naming the folder and what is wrong; the copy in $LOSSLAB_DATA is not used
+        var lackingError = Assert.IsType<DataFormatException>(lacking);
+        Assert.Equal(given, lackingError.FilePath);
+        Assert.Contains("missing test_batch.bin", lackingError.Message);
+        Assert.DoesNotContain("data_batch_1.bin", lackingError.Message);
+        var missingError = Assert.IsType<DataFormatException>(missing);
+        Assert.Contains("no such folder (given with --data-dir)", missingError.Message);
     }
 
     [Fact]
@@ -123,16 +146,16 @@ public sealed class DatasetRegistryTests
     [Fact]
     public void Should_ReportLocationsCountsAndProblems_When_Described()
     {
-        // Given CIFAR-10 in --data-dir, a damaged CIFAR-100 in $LOSSLAB_DATA
+        // Given CIFAR-10 and a damaged CIFAR-100 in $LOSSLAB_DATA
         using var dir = new TempFolder();
-        var cifar10 = WriteCifar10(Path.Combine(dir.Path, "a", "cifar-10-batches-bin"), withNames: false);
+        var cifar10 = WriteCifar10(Path.Combine(dir.Path, "b", "cifar-10-batches-bin"), withNames: false);
         var cifar100 = Path.Combine(dir.Path, "b", "cifar-100-binary");
         Directory.CreateDirectory(cifar100);
         File.WriteAllBytes(Path.Combine(cifar100, "train.bin"), new byte[100]);
         File.WriteAllBytes(Path.Combine(cifar100, "test.bin"), DataFixtures.CifarRecords([[0, 0]], new byte[3072]));
 
         // When
-        var statuses = WithEnvironment(Path.Combine(dir.Path, "b"), dir.Path, () => DatasetRegistry.Describe(new DataOptions { DataDir = Path.Combine(dir.Path, "a") }));
+        var statuses = WithEnvironment(Path.Combine(dir.Path, "b"), dir.Path, () => DatasetRegistry.Describe(new DataOptions()));
 
         // Then every known dataset has a line: found with counts, or why not
         Assert.Equal(["fashion-mnist", "cifar10", "cifar100", "cifar100-coarse"], statuses.Select(s => s.Name));

@@ -190,6 +190,33 @@ public sealed class CheckpointRoundTripTests
         Assert.False(File.Exists(temp) || new FileInfo(temp).LinkTarget is not null, "temporary file left behind");
     }
 
+    [Fact]
+    public void Should_ShowTheFirstEntryThatDiffers_When_TheCheckpointIsForAnotherModel()
+    {
+        // Given a checkpoint of a small-cnn with 16-wide embeddings and a small-cnn with 8-wide ones, whose
+        // layouts agree for every convolution and differ only at the embedding layer, far into the layout
+        using var dir = new TempFolder();
+        var (model, loss, optimizer) = Create(new TrainOptions { Loss = "triplet", EmbeddingDim = EmbeddingDim }, "triplet", seed: 1);
+        var path = dir.File("last.ckpt");
+        Checkpoint.Save(path, model, loss, optimizer, new TrainingState());
+        using var narrow = ModelRegistry.Create("small-cnn", 1, 0, EmbeddingDim / 2);
+        var (key, wide) = model.state_dict().First(e => !e.Value.shape.SequenceEqual(narrow.state_dict()[e.Key].shape));
+        var stored = string.Join('x', wide.shape);
+        var expected = string.Join('x', narrow.state_dict()[key].shape);
+
+        // When it is loaded into the narrow model
+        var error = Assert.Throws<DataFormatException>(() => Checkpoint.Load(path, narrow, loss, optimizer: null));
+
+        // Then the message shows that entry as stored and as expected, not two copies of the common beginning
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+        Assert.Contains(stored, error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        foreach (var disposable in new IDisposable[] { model, loss, optimizer })
+        {
+            disposable.Dispose();
+        }
+    }
+
     private static (LabModel Model, LossModule Loss, optim.Optimizer Optimizer) Create(TrainOptions options, string lossName, int seed)
     {
         torch.manual_seed(seed);
