@@ -23,33 +23,23 @@ internal static class FusedMetricLosses
 
     /// <summary>Triplet loss with its mining (see <see cref="LossFunctions.Triplet"/>), reduced by mean or sum.</summary>
     public static Tensor Triplet(Tensor embeddings, Tensor labels, double margin, TripletMining mining, Generator? generator, Reduction reduction) =>
-        ManagedMetricLosses.Supports(embeddings, labels)
-            ? Run(withGradient => ManagedMetricLosses.Triplet(embeddings, labels, margin, mining, generator, reduction, withGradient), embeddings)
-            : Run(withGradient => TripletCompute(embeddings, labels, margin, mining, generator, reduction, withGradient), embeddings);
+        Run(withGradient => TripletCompute(embeddings, labels, margin, mining, generator, reduction, withGradient), embeddings);
 
     /// <summary>Margin loss with distance-weighted sampling (see <see cref="LossFunctions.Margin"/>), reduced by mean or sum.</summary>
     public static Tensor Margin(Tensor embeddings, Tensor labels, Tensor classBeta, double alpha, double? cutoff, Generator? generator, Reduction reduction) =>
-        ManagedMetricLosses.Supports(embeddings, labels) && ManagedMetricLosses.SupportsParameter(classBeta)
-            ? Run(withGradient => ManagedMetricLosses.Margin(embeddings, labels, classBeta, alpha, cutoff, generator, reduction, withGradient), embeddings, classBeta)
-            : Run(withGradient => MarginCompute(embeddings, labels, classBeta, alpha, cutoff, generator, reduction, withGradient), embeddings, classBeta);
+        Run(withGradient => MarginCompute(embeddings, labels, classBeta, alpha, cutoff, generator, reduction, withGradient), embeddings, classBeta);
 
     /// <summary>N-pair loss with its positive draws (see <see cref="LossFunctions.NPair"/>), reduced by mean or sum.</summary>
     public static Tensor NPair(Tensor embeddings, Tensor labels, double l2Weight, Generator? generator, Reduction reduction) =>
-        ManagedMetricLosses.Supports(embeddings, labels)
-            ? Run(withGradient => ManagedMetricLosses.NPair(embeddings, labels, l2Weight, generator, reduction, withGradient), embeddings)
-            : Run(withGradient => NPairCompute(embeddings, labels, l2Weight, generator, reduction, withGradient), embeddings);
+        Run(withGradient => NPairCompute(embeddings, labels, l2Weight, generator, reduction, withGradient), embeddings);
 
     /// <summary>Contrastive loss over all pairs (see <see cref="LossFunctions.Contrastive"/>), reduced by mean or sum.</summary>
     public static Tensor Contrastive(Tensor embeddings, Tensor labels, double margin, Reduction reduction) =>
-        ManagedMetricLosses.Supports(embeddings, labels)
-            ? Run(withGradient => ManagedMetricLosses.Contrastive(embeddings, labels, margin, reduction, withGradient), embeddings)
-            : Run(withGradient => ContrastiveCompute(embeddings, labels, margin, reduction, withGradient), embeddings);
+        Run(withGradient => ContrastiveCompute(embeddings, labels, margin, reduction, withGradient), embeddings);
 
     /// <summary>Proxy-NCA (see <see cref="LossFunctions.ProxyNca"/>), reduced by mean or sum.</summary>
     public static Tensor ProxyNca(Tensor embeddings, Tensor labels, Tensor proxies, Reduction reduction) =>
-        ManagedMetricLosses.Supports(embeddings, labels) && ManagedMetricLosses.SupportsParameter(proxies) && proxies.dtype == embeddings.dtype
-            ? Run(withGradient => ManagedMetricLosses.ProxyNca(embeddings, labels, proxies, reduction, withGradient), embeddings, proxies)
-            : Run(withGradient => ProxyNcaCompute(embeddings, labels, proxies, reduction, withGradient), embeddings, proxies);
+        Run(withGradient => ProxyNcaCompute(embeddings, labels, proxies, reduction, withGradient), embeddings, proxies);
 
     private static Tensor Run(Func<bool, (Tensor Loss, Tensor[] Gradients)> compute, params Tensor[] inputs)
     {

@@ -50,6 +50,7 @@ public static class LossFunctions
     public static Tensor Improved(Tensor logits, Tensor labels, double beta, double gamma, Tensor? alpha = null, Reduction reduction = Reduction.Mean)
     {
         LossChecks.InputAndLabels(logits, labels, nameof(logits));
+        LossChecks.LabelsInRange(labels, logits.shape[1]);
         if (!(beta > 0) || double.IsInfinity(beta))
         {
             throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be a finite number > 0");
