@@ -198,12 +198,29 @@ def contrastive(x, m=1.0):
 
 contrastive_ref = dict(margin=1.0, **with_grad(contrastive))
 
+# ---------------------------------------------------------------- class weights (Cui et al., CVPR 2019)
+# alpha_c proportional to (1 - B) / (1 - B^n_c), normalised to mean 1 over the classes; a class without
+# training images gets 0.
+
+
+def effective_number_weights(counts, b):
+    n = np.asarray(counts, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(n > 0, (1.0 - b) / (1.0 - np.power(b, n)), 0.0)
+    return w * len(n) / w.sum()
+
+
+class_weights_ref = [dict(counts=counts, beta=b, weights=effective_number_weights(counts, b).tolist())
+                     for counts in ([5000, 2000, 500, 50, 5], [100, 0, 10])
+                     for b in (0.0, 0.9, 0.99, 0.999, 0.9999)]
+
 out = dict(
     torch_version=torch.__version__,
     softmax=dict(logits=tolist(logits), labels=tolist(labels), alpha=tolist(alpha),
                  improved=improved_cases, ce=ce_cases, focal=focal_cases),
     metric=dict(embeddings=tolist(emb), labels=tolist(mlabels), triplet=triplet_ref, margin=margin_ref,
                 sampling=sampling_ref, proxynca=proxynca_ref, npair=npair_ref, contrastive=contrastive_ref),
+    class_weights=class_weights_ref,
 )
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "losses_reference.json")
 with open(path, "w") as f:

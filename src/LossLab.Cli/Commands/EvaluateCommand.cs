@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using LossLab.Losses;
 using LossLab.Runs;
+using LossLab.Training;
 
 namespace LossLab.Cli.Commands;
 
@@ -24,7 +26,7 @@ public static class EvaluateCommand
 
         command.SetAction(parse => ErrorHandling.Run(() =>
         {
-            using var saved = SavedRun.Open(parse.GetValue(run)!, parse.GetValue(checkpoint)!, parse.GetValue(dataset), parse.GetValue(dataDir), parse.GetValue(device)!);
+            using var saved = SavedRun.Open(parse.GetValue(run)!, parse.GetValue(checkpoint)!, parse.GetValue(dataset), parse.GetValue(dataDir), EnumNames.Parse<DeviceKind>(parse.GetValue(device)!, "--device"));
             var metrics = saved.Evaluate();
             var json = JsonSerializer.Serialize(metrics, JsonDefaults.Indented);
             AtomicFile.WriteText(parse.GetValue(output) ?? Path.Combine(saved.Run.Path, "evaluation.json"), json + "\n");

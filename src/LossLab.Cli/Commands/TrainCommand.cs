@@ -57,6 +57,11 @@ public static class TrainCommand
             {
                 options = set.Build(parse);
                 options.Validate();
+                foreach (var flag in set.IgnoredLossFlags(parse, [LossRegistry.Of(options.LossOptions)]))
+                {
+                    Console.Error.WriteLine($"warning: {flag} has no effect on loss '{options.Loss}'");
+                }
+
                 var path = parse.GetValue(outDir) ?? DefaultRunPath(options);
                 run = PrepareRunDirectory(path, parse.GetValue(force));
             }
@@ -77,11 +82,6 @@ public static class TrainCommand
         using var runLock = run.TryLock()
             ?? throw new ArgumentException($"{(resume ? "--resume" : "--out")}: {run.Path} is in use by another losslab process", resume ? "--resume" : "--out");
         var progress = new ConsoleProgress();
-        foreach (var unused in LossRegistry.UnusedOptions(options.Loss, options.LossOptions))
-        {
-            progress.Info($"warning: loss option {unused} has no effect on loss '{options.Loss}'");
-        }
-
         using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download });
         progress.Info($"data: {data.Name} from {data.Source}: {data.Train.Count} train / {data.Test.Count} test images, {data.NumClasses} classes, {data.Channels}×{data.Height}×{data.Width}");
         using var cancel = new CancellationTokenSource();

@@ -5,20 +5,16 @@ namespace LossLab.Training;
 /// <summary>Turns <c>--device</c> and <c>--threads</c> into a libtorch device and thread setting.</summary>
 public static class DeviceSelector
 {
-    /// <summary>Resolves <c>auto|cpu|cuda</c>; <c>auto</c> picks CUDA when libtorch sees a GPU.</summary>
+    /// <summary>Resolves the device; <see cref="DeviceKind.Auto"/> picks CUDA when libtorch sees a GPU.</summary>
     /// <exception cref="InvalidOperationException">CUDA was asked for but is not available.</exception>
-    public static torch.Device Resolve(string device)
+    public static torch.Device Resolve(DeviceKind device) => device switch
     {
-        ArgumentNullException.ThrowIfNull(device);
-        return device switch
-        {
-            "cpu" => torch.CPU,
-            "cuda" when torch.cuda.is_available() => torch.CUDA,
-            "cuda" => throw new InvalidOperationException("--device cuda: libtorch sees no CUDA device (build with -p:LossLabCuda=true on a machine with an NVIDIA GPU and driver)"),
-            "auto" => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
-            _ => throw new ArgumentException($"--device: '{device}' is not valid; valid: auto, cpu, cuda", nameof(device)),
-        };
-    }
+        DeviceKind.Cpu => torch.CPU,
+        DeviceKind.Cuda when torch.cuda.is_available() => torch.CUDA,
+        DeviceKind.Cuda => throw new InvalidOperationException("--device cuda: libtorch sees no CUDA device (build with -p:LossLabCuda=true on a machine with an NVIDIA GPU and driver)"),
+        DeviceKind.Auto => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
+        _ => throw new ArgumentException($"--device: '{device}' is not valid; valid: auto, cpu, cuda", nameof(device)),
+    };
 
     /// <summary>Sets libtorch's intra-op threads; null means one per core.</summary>
     /// <returns>The thread count in force.</returns>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using LossLab.Data;
 using LossLab.Losses;
 using LossLab.Models;
@@ -13,11 +14,15 @@ public sealed record TrainOptions
     /// <summary>Architecture name (see <c>losslab models</c>). Default small-cnn.</summary>
     public string Model { get; init; } = "small-cnn";
 
-    /// <summary>Loss name (see <c>losslab losses</c>). Default improved.</summary>
-    public string Loss { get; init; } = "improved";
+    /// <summary>
+    /// The loss and its hyper-parameters: the options record of one registered loss (see <c>losslab losses</c>), with
+    /// every value in force. Default <see cref="ImprovedLossOptions"/> with its defaults.
+    /// </summary>
+    public LossOptions LossOptions { get; init; } = new ImprovedLossOptions();
 
-    /// <summary>Loss hyper-parameters; null fields take the loss's defaults.</summary>
-    public LossOptions LossOptions { get; init; } = new();
+    /// <summary>The loss's name, from <see cref="LossOptions"/>.</summary>
+    [JsonIgnore]
+    public string Loss => LossRegistry.Of(LossOptions).Name;
 
     /// <summary>Training epochs. Default 2.</summary>
     public int Epochs { get; init; } = 2;
@@ -31,8 +36,8 @@ public sealed record TrainOptions
     /// <summary>Weight decay (L2). Default 0 (the paper's preset: 4e-4).</summary>
     public double WeightDecay { get; init; }
 
-    /// <summary><c>adam</c> (default) or <c>sgd</c>.</summary>
-    public string Optimizer { get; init; } = "adam";
+    /// <summary>The optimizer. Default Adam.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 
     /// <summary>SGD momentum. Default 0.9.</summary>
     public double Momentum { get; init; } = 0.9;
@@ -52,8 +57,8 @@ public sealed record TrainOptions
     /// <summary>Class-imbalance ratio r ≥ 1 of the training set (class c keeps n·r^(−c/(C−1))); null for none.</summary>
     public double? ImbalanceRatio { get; init; }
 
-    /// <summary><c>auto</c> (on for 32×32 colour datasets), <c>on</c> or <c>off</c>: pad-4 random crop and horizontal flip.</summary>
-    public string Augment { get; init; } = "auto";
+    /// <summary>Pad-4 random crop and horizontal flip. Default auto: on for 32×32 colour datasets.</summary>
+    public AugmentMode Augment { get; init; } = AugmentMode.Auto;
 
     /// <summary>Seed of model initialisation, sampling and augmentation. Default 1.</summary>
     public int Seed { get; init; } = 1;
@@ -61,8 +66,8 @@ public sealed record TrainOptions
     /// <summary>CPU threads for libtorch; null uses every core.</summary>
     public int? Threads { get; init; }
 
-    /// <summary><c>auto</c> (CUDA when available), <c>cpu</c> or <c>cuda</c>.</summary>
-    public string Device { get; init; } = "auto";
+    /// <summary>Where to train. Default auto: CUDA when available.</summary>
+    public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
     /// <summary>Data root given with <c>--data-dir</c>.</summary>
     public string? DataDir { get; init; }
@@ -73,8 +78,8 @@ public sealed record TrainOptions
     /// <summary>Whether to compute the embedding metrics (k-means NMI, pair F1, Recall@K) every epoch. Default true.</summary>
     public bool EmbeddingMetrics { get; init; } = true;
 
-    /// <summary><c>stop</c> (default) ends the run on a non-finite loss or gradient; <c>skip-batch</c> skips that batch.</summary>
-    public string OnNan { get; init; } = "stop";
+    /// <summary>What a non-finite loss or gradient does. Default stop: the run ends.</summary>
+    public NanPolicy OnNan { get; init; } = NanPolicy.Stop;
 
     /// <summary>
     /// Fraction of the training set, in [0, 0.5), held out class-balanced as a validation split and evaluated
@@ -92,12 +97,7 @@ public sealed record TrainOptions
         // Options read back from a damaged config.json may hold nulls where the command line never could.
         ArgumentNullException.ThrowIfNull(Dataset, "--dataset");
         ArgumentNullException.ThrowIfNull(Model, "--model");
-        ArgumentNullException.ThrowIfNull(Loss, "--loss");
         ArgumentNullException.ThrowIfNull(LossOptions, "--loss");
-        ArgumentNullException.ThrowIfNull(Optimizer, "--optimizer");
-        ArgumentNullException.ThrowIfNull(Augment, "--augment");
-        ArgumentNullException.ThrowIfNull(Device, "--device");
-        ArgumentNullException.ThrowIfNull(OnNan, "--on-nan");
         ArgumentNullException.ThrowIfNull(Preset, "--preset");
 
         if (!Dataset.StartsWith(DatasetRegistry.FolderPrefix, StringComparison.Ordinal) && !DatasetRegistry.Names.Contains(Dataset, StringComparer.OrdinalIgnoreCase))
@@ -110,22 +110,11 @@ public sealed record TrainOptions
             throw new ArgumentException($"--model: unknown model '{Model}'; valid: {string.Join(", ", ModelRegistry.Names)}", "--model");
         }
 
-        if (!LossRegistry.Names.Contains(Loss, StringComparer.OrdinalIgnoreCase))
+        // The options record checked its values when they were set; only the class count (known once the data is
+        // loaded) can check the number of class weights.
+        if (!LossRegistry.All.Any(d => d.OptionsType == LossOptions.GetType()))
         {
-            throw new ArgumentException($"--loss: unknown loss '{Loss}'; valid: {string.Join(", ", LossRegistry.Names)}", "--loss");
-        }
-
-        // Only the class count (known once the data is loaded) can check the number of weights; their values can be checked now.
-        var badWeights = LossOptions.Alpha?.Where(a => !(a >= 0) || double.IsInfinity(a)).ToArray() ?? [];
-        if (badWeights.Length > 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(LossOptions.Alpha), badWeights[0], "loss option Alpha must be finite and ≥ 0 for every class");
-        }
-
-        // Resolving the effective settings checks every hyper-parameter's range.
-        foreach (var (name, value) in LossRegistry.DescribeEffective(Loss, LossOptions))
-        {
-            RequireSingleRange(name, value);
+            throw new ArgumentException($"--loss: {LossOptions.GetType().Name} are the options of no registered loss; valid losses: {string.Join(", ", LossRegistry.Names)}", "--loss");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, "--epochs");
@@ -179,42 +168,28 @@ public sealed record TrainOptions
             throw new ArgumentOutOfRangeException("--threads", Threads, "must be ≥ 1");
         }
 
-        RequireOneOf("--optimizer", Optimizer, "adam", "sgd");
-        RequireOneOf("--augment", Augment, "auto", "on", "off");
-        RequireOneOf("--device", Device, "auto", "cpu", "cuda");
-        RequireOneOf("--on-nan", OnNan, "stop", "skip-batch");
+        RequireDefined(Optimizer, "--optimizer");
+        RequireDefined(Augment, "--augment");
+        RequireDefined(Device, "--device");
+        RequireDefined(OnNan, "--on-nan");
     }
 
     /// <summary>Whether the loss draws P×K batches; asks the loss itself, so the rule lives in one place.</summary>
     private bool NeedsPkBatches()
     {
-        // A probe with as many classes as --alpha has weights (alpha must match the class count), at least 2.
-        using var probe = LossRegistry.Create(Loss, LossOptions, Math.Max(2, LossOptions.Alpha?.Length ?? 0), EmbeddingDim);
+        // A probe with as many classes as the class weights (which must match the class count), at least 2, one image each.
+        var definition = LossRegistry.Of(LossOptions);
+        var classes = definition.Options.Select(o => o.Read(LossOptions)).OfType<ClassWeights>().Select(w => w.Weights?.Count ?? 0).Append(2).Max();
+        using var probe = definition.Create(LossOptions, new LossContext(classes, EmbeddingDim, Enumerable.Repeat(1L, classes).ToArray()));
         return probe.NeedsPkBatches;
     }
 
-    /// <summary>Losses compute in float32: a larger value would silently become Inf (an --alpha of 1e39 is Inf in every batch).</summary>
-    private static void RequireSingleRange(string name, object value)
+    private static void RequireDefined<T>(T value, string option)
+        where T : struct, Enum
     {
-        var values = value switch
+        if (!Enum.IsDefined(value))
         {
-            double d => [d],
-            double[] array => array,
-            _ => [],
-        };
-        if (values.Any(v => Math.Abs(v) > float.MaxValue))
-        {
-            // The parameter name is the LossOptions property, which the command line maps to its flag.
-            var property = char.ToUpperInvariant(name[0]) + name[1..];
-            throw new ArgumentOutOfRangeException(property, values.First(v => Math.Abs(v) > float.MaxValue), $"loss option {property} must be at most {float.MaxValue:R} in magnitude (losses compute in float32)");
-        }
-    }
-
-    private static void RequireOneOf(string option, string value, params string[] valid)
-    {
-        if (!valid.Contains(value, StringComparer.Ordinal))
-        {
-            throw new ArgumentException($"{option}: '{value}' is not valid; valid: {string.Join(", ", valid)}", option);
+            throw new ArgumentException($"{option}: '{value}' is not valid; valid: {string.Join(", ", EnumNames.Names<T>())}", option);
         }
     }
 }

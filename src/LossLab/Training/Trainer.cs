@@ -67,7 +67,6 @@ public sealed class Trainer
             run.WriteConfig(new RunConfig
             {
                 Options = options,
-                LossParameters = LossRegistry.DescribeEffective(options.Loss, options.LossOptions),
                 DataSource = data.Source,
                 TrainImages = session.TrainPositions.Length,
                 TestImages = (int)session.TestIndices.shape[0],

@@ -20,9 +20,9 @@ public sealed class DiskFailureTests
         using var threads = new TorchThreads(1);
         using var dir = new TempFolder();
         var path = dir.File("last.ckpt");
-        var trainer = new Trainer(new TrainOptions { Loss = "margin", EmbeddingDim = 8 }, new SilentObserver());
+        var trainer = new Trainer(new TrainOptions { LossOptions = new MarginLossOptions(), EmbeddingDim = 8 }, new SilentObserver());
         torch.manual_seed(1);
-        using var loss = LossRegistry.Create("margin", new LossOptions(), 10, 8);
+        using var loss = LossRegistry.Create(new MarginLossOptions(), new LossContext(10, 8));
         using var model = ModelRegistry.Create("small-cnn", 1, 0, 8);
         using var optimizer = trainer.CreateOptimizer(model, loss);
         Checkpoint.Save(path, model, loss, optimizer, new TrainingState { EpochsDone = 1, History = [new EpochMetrics { Epoch = 1 }] });

@@ -29,7 +29,7 @@ public sealed class CheckpointRoundTripTests
         // Given a model trained two steps, checkpointed, and a fresh model (other seed) loaded from that checkpoint
         using var threads = new TorchThreads(1);
         using var dir = new TempFolder();
-        var trainer = new Trainer(new TrainOptions { Loss = lossName, Optimizer = optimizerName, EmbeddingDim = EmbeddingDim, BatchSize = 16 }, new SilentObserver());
+        var trainer = new Trainer(new TrainOptions { LossOptions = LossRegistry.Find(lossName).Defaults, Optimizer = EnumNames.Parse<OptimizerKind>(optimizerName, "optimizer"), EmbeddingDim = EmbeddingDim, BatchSize = 16 }, new SilentObserver());
         var (images, labels) = BatchTensors();
         using var disposeImages = images;
         using var disposeLabels = labels;
@@ -89,7 +89,7 @@ public sealed class CheckpointRoundTripTests
     {
         // Given a saved good checkpoint, then a NaN in one weight
         using var dir = new TempFolder();
-        var trainer = new Trainer(new TrainOptions { Loss = "ce", EmbeddingDim = EmbeddingDim }, new SilentObserver());
+        var trainer = new Trainer(new TrainOptions { LossOptions = new CrossEntropyLossOptions(), EmbeddingDim = EmbeddingDim }, new SilentObserver());
         var (model, loss, optimizer) = Create(trainer, "ce", seed: 1);
         var path = dir.File("last.ckpt");
         Checkpoint.Save(path, model, loss, optimizer, new TrainingState());
@@ -124,7 +124,7 @@ public sealed class CheckpointRoundTripTests
     {
         // Given a checkpoint, and a model of another embedding width
         using var dir = new TempFolder();
-        var trainer = new Trainer(new TrainOptions { Loss = "margin", EmbeddingDim = EmbeddingDim }, new SilentObserver());
+        var trainer = new Trainer(new TrainOptions { LossOptions = new MarginLossOptions(), EmbeddingDim = EmbeddingDim }, new SilentObserver());
         var (model, loss, optimizer) = Create(trainer, "margin", seed: 1);
         var path = dir.File("last.ckpt");
         Checkpoint.Save(path, model, loss, optimizer, new TrainingState());
@@ -161,7 +161,7 @@ public sealed class CheckpointRoundTripTests
     private static (LabModel Model, LossModule Loss, optim.Optimizer Optimizer) Create(Trainer trainer, string lossName, int seed)
     {
         torch.manual_seed(seed);
-        var loss = LossRegistry.Create(lossName, new LossOptions(), Classes, EmbeddingDim);
+        var loss = LossRegistry.Create(LossRegistry.Find(lossName).Defaults, new LossContext(Classes, EmbeddingDim));
         var model = ModelRegistry.Create("small-cnn", 1, loss.Input == LossInput.Logits ? Classes : 0, EmbeddingDim);
         return (model, loss, trainer.CreateOptimizer(model, loss));
     }
