@@ -215,7 +215,7 @@ public sealed class TrainOptionSet
             var option = g.First().Option;
             var values = option.Choices.Count > 0 ? $" ({string.Join(" or ", option.Choices)})" : "";
             var losses = string.Join(", ", g.Select(u => u.Option.Default is { } d && !u.Option.IsSwitch ? $"{u.Loss} (default {d})" : u.Loss));
-            return $"{g.Key}{values}: {losses}";
+            return $"{g.Key}{values} — {losses}";
         }));
         description = char.ToUpperInvariant(description[0]) + description[1..];
         return uses[0].Option.IsSwitch

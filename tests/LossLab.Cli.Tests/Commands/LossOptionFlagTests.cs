@@ -38,10 +38,10 @@ public sealed class LossOptionFlagTests
         // of its losses, and the help lists them
         Assert.Equal(LossRegistry.OptionKeys.Select(k => "--" + k), flags.Keys);
         Assert.Equal(
-            "Margin m, ≥ 0: triplet (default 0.2); margin α around the boundary, ≥ 0: margin (default 0.2); margin m of negative pairs, ≥ 0: contrastive (default 1)",
+            "Margin m, ≥ 0 — triplet (default 0.2); margin α around the boundary, ≥ 0 — margin (default 0.2); margin m of negative pairs, ≥ 0 — contrastive (default 1)",
             flags["--margin"]);
-        Assert.Equal("Focusing exponent gamma, ≥ 0: improved (default 5), focal (default 2)", flags["--gamma"]);
-        Assert.Equal("Triplet mining (semi-hard or batch-hard): triplet (default semi-hard)", flags["--mining"]);
+        Assert.Equal("Focusing exponent gamma, ≥ 0 — improved (default 5), focal (default 2)", flags["--gamma"]);
+        Assert.Equal("Triplet mining (semi-hard or batch-hard) — triplet (default semi-hard)", flags["--mining"]);
         Assert.Equal(0, code);
         Assert.All(flags.Keys, flag => Assert.Contains(flag, help, StringComparison.Ordinal));
     }
