@@ -18,6 +18,7 @@ public static class LossRegistry
         LossDefinition.Of<ProxyNcaLossOptions>("proxynca", "one learnable proxy per class (Movshovitz-Attias et al. 2017)", (o, c) => new ProxyNcaLoss(c.NumClasses, c.EmbeddingDim, o.ProxyLrMultiplier)),
         LossDefinition.Of<NPairLossOptions>("npair", "multi-class N-pair loss with an embedding L2 penalty (Sohn 2016)", (o, _) => new NPairLoss(o.L2Weight, o.SamplingSeed)),
         LossDefinition.Of<ContrastiveLossOptions>("contrastive", "all pairs of the batch (Hadsell et al. 2006)", (o, _) => new ContrastiveLoss(o.Margin)),
+        LossDefinition.Of<LogitAdjustedLossOptions>("logit-adjusted", "cross-entropy on logits + tau log(class prior) in training, plain logits at test time (Menon et al. 2021)", (o, c) => new LogitAdjustedLoss(c.ClassPrior("logit-adjusted"), o.Tau)),
     ];
 
     /// <summary>The names, in display order.</summary>

@@ -59,6 +59,15 @@ for gamma, use_alpha in [(2, False), (2, True), (0.5, False)]:
     a = alpha if use_alpha else None
     focal_cases.append(case(lambda z: improved(z, labels, 1.0, gamma, a), gamma=gamma, alpha=use_alpha))
 
+# logit-adjusted cross-entropy (Menon et al., ICLR 2021): cross-entropy on z + tau * log(prior), the prior being
+# the training set's class frequencies; class 3, which no label here has, has no training image in the second prior.
+logit_adjusted_cases = []
+for counts in ([500, 200, 50, 20, 5], [300, 60, 30, 0, 10]):
+    prior = torch.tensor(counts, dtype=torch.float64) / sum(counts)
+    for tau in (1.0, 0.5, 2.0):
+        logit_adjusted_cases.append(case(lambda z: F.cross_entropy(z + tau * torch.log(prior), labels, reduction="none"),
+                                         tau=tau, counts=counts))
+
 # ---------------------------------------------------------------- metric losses
 P, K, D = 4, 4, 8
 M = P * K
@@ -217,7 +226,7 @@ class_weights_ref = [dict(counts=counts, beta=b, weights=effective_number_weight
 out = dict(
     torch_version=torch.__version__,
     softmax=dict(logits=tolist(logits), labels=tolist(labels), alpha=tolist(alpha),
-                 improved=improved_cases, ce=ce_cases, focal=focal_cases),
+                 improved=improved_cases, ce=ce_cases, focal=focal_cases, logit_adjusted=logit_adjusted_cases),
     metric=dict(embeddings=tolist(emb), labels=tolist(mlabels), triplet=triplet_ref, margin=margin_ref,
                 sampling=sampling_ref, proxynca=proxynca_ref, npair=npair_ref, contrastive=contrastive_ref),
     class_weights=class_weights_ref,

@@ -11,8 +11,8 @@ public sealed class LossRegistryTests
         // Given / When the registry's names
         var names = LossRegistry.Names;
 
-        // Then they are the eight losses of SPEC §2, in order
-        Assert.Equal(["ce", "improved", "focal", "triplet", "margin", "proxynca", "npair", "contrastive"], names);
+        // Then they are the eight losses of SPEC §2, in order, then the logit-adjusted loss
+        Assert.Equal(["ce", "improved", "focal", "triplet", "margin", "proxynca", "npair", "contrastive", "logit-adjusted"], names);
     }
 
     [Theory]
@@ -24,6 +24,7 @@ public sealed class LossRegistryTests
     [InlineData("proxynca", typeof(ProxyNcaLoss), LossInput.Embedding)]
     [InlineData("npair", typeof(NPairLoss), LossInput.Embedding)]
     [InlineData("CONTRASTIVE", typeof(ContrastiveLoss), LossInput.Embedding)]
+    [InlineData("logit-adjusted", typeof(LogitAdjustedLoss), LossInput.Logits)]
     public void Should_BuildWorkingLoss_When_NameIsRegistered(string name, Type type, LossInput input)
     {
         // Given the loss's default options, 8 classes of 4 training images and 16-wide embeddings
@@ -151,6 +152,7 @@ public sealed class LossRegistryTests
         Assert.Equal(new Dictionary<string, string?> { ["proxy-lr-mult"] = "50" }, Describe("proxynca"));
         Assert.Equal(new Dictionary<string, string?> { ["npair-l2"] = "0.005" }, Describe("npair"));
         Assert.Equal(new Dictionary<string, string?> { ["margin"] = "1" }, Describe("contrastive"));
+        Assert.Equal(new Dictionary<string, string?> { ["tau"] = "1" }, Describe("logit-adjusted"));
     }
 
     [Fact]
@@ -164,7 +166,7 @@ public sealed class LossRegistryTests
         Assert.Equal(["margin", "mining"], Keys("triplet"));
         Assert.Equal(["npair-l2"], Keys("npair"));
         Assert.Equal(
-            ["label-smoothing", "beta", "gamma", "alpha", "margin", "mining", "margin-beta", "margin-beta-lr", "distance-cutoff", "proxy-lr-mult", "npair-l2"],
+            ["label-smoothing", "beta", "gamma", "alpha", "margin", "mining", "margin-beta", "margin-beta-lr", "distance-cutoff", "proxy-lr-mult", "npair-l2", "tau"],
             LossRegistry.OptionKeys);
         var error = Assert.Throws<ArgumentException>(() => LossRegistry.Find("triplet").With(new TripletLossOptions(), "beta", "4"));
         Assert.Equal("beta", error.ParamName);
