@@ -72,7 +72,10 @@ public static class OptionKeys
         return Find(key).Apply(options, value.Trim());
     }
 
-    /// <summary>The option's value in canonical form; for a loss option, null when the loss has no such option.</summary>
+    /// <summary>
+    /// The option's value in canonical form; for a loss option, null when the loss has no such option or it has the
+    /// loss's default (so that runs of different losses differ only in the options that were set).
+    /// </summary>
     public static string? Read(TrainOptions options, string key)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -123,7 +126,7 @@ public static class OptionKeys
             false,
             first.Canonical,
             (o, v) => o with { LossOptions = LossRegistry.Of(o.LossOptions).With(o.LossOptions, key, v) },
-            o => LossRegistry.Of(o.LossOptions).Option(key)?.Format(o.LossOptions));
+            o => LossRegistry.Of(o.LossOptions).Option(key) is { } option && option.Format(o.LossOptions) is { } value && value != option.Default ? value : null);
     }
 
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);

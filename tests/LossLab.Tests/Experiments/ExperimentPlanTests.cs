@@ -173,6 +173,7 @@ public sealed class ExperimentPlanTests
         Assert.Equal(2, Assert.IsType<FocalLossOptions>(focalDefault.LossOptions).Gamma);
         Assert.Equal(0.3, Assert.IsType<ContrastiveLossOptions>(contrastive.LossOptions).Margin);
         Assert.Equal(("focal", "10", null), (focal10.Loss, OptionKeys.Read(focal10, "gamma"), OptionKeys.Read(focal10, "beta")));
+        Assert.Null(OptionKeys.Read(focalDefault, "gamma"));
         Assert.Same(margin03.LossOptions, OptionKeys.Apply(margin03, "loss", "triplet").LossOptions);
     }
 
