@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using LossLab.Data;
+using LossLab.Losses;
 using LossLab.Training;
 
 namespace LossLab.Cli;
@@ -42,31 +43,10 @@ public static partial class ErrorHandling
         };
     }
 
-    /// <summary>Command-line flags of the loss options, so library messages name what the user typed.</summary>
-    private static readonly Dictionary<string, string> LossFlags = new(StringComparer.Ordinal)
-    {
-        ["Beta"] = "--beta",
-        ["Gamma"] = "--gamma",
-        ["Alpha"] = "--alpha",
-        ["LabelSmoothing"] = "--label-smoothing",
-        ["Margin"] = "--margin",
-        ["MarginAlpha"] = "--margin",
-        ["MarginBeta"] = "--margin-beta",
-        ["MarginBetaLr"] = "--margin-beta-lr",
-        ["TripletMining"] = "--mining",
-        ["ProxyLrMultiplier"] = "--proxy-lr-mult",
-        ["NPairL2"] = "--npair-l2",
-    };
-
     private static string ArgumentMessage(ArgumentException e)
     {
         // ArgumentException appends "(Parameter 'x')"; the option name is already in front.
         var message = e.Message;
-        if (e.ParamName is { } lossOption && LossFlags.TryGetValue(lossOption, out var flag))
-        {
-            message = message.Replace($"loss option {lossOption}", flag, StringComparison.Ordinal);
-        }
-
         var suffix = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
         if (suffix > 0)
         {
@@ -75,15 +55,16 @@ public static partial class ErrorHandling
 
         message = WithoutQuotedValue(message);
 
-        if (e is ArgumentOutOfRangeException range && e.ParamName is { } name)
+        // The losses name their options by key; the user typed the flag.
+        var name = e.ParamName is { } key && LossRegistry.OptionKeys.Contains(key) ? "--" + key : e.ParamName;
+        if (e is ArgumentOutOfRangeException range && name is not null)
         {
-            var shown = LossFlags.GetValueOrDefault(name, name);
-            message = (message.Contains(shown, StringComparison.Ordinal) ? message : $"{shown}: {message}")
+            message = (message.Contains(name, StringComparison.Ordinal) ? message : $"{name}: {message}")
                 + (range.ActualValue is { } v ? $" (got {v})" : "");
         }
-        else if (e.ParamName is { } p && p.StartsWith("--", StringComparison.Ordinal) && !message.StartsWith(p, StringComparison.Ordinal))
+        else if (name is not null && name.StartsWith("--", StringComparison.Ordinal) && !message.StartsWith(name, StringComparison.Ordinal))
         {
-            message = $"{p}: {message}";
+            message = $"{name}: {message}";
         }
 
         return message;

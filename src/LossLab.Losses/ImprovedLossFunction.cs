@@ -58,22 +58,12 @@ internal sealed class ImprovedLossFunction : autograd.SingleTensorFunction<Impro
     /// The reduced loss and, if <paramref name="withGradient"/>, d(loss)/d(logits) for an upstream gradient of 1
     /// (per sample for <see cref="Reduction.None"/>).
     /// </summary>
-    internal static (Tensor Loss, Tensor? Gradient) Compute(
-        Tensor logits, Tensor labels, double beta, double gamma, Tensor? alpha, Reduction reduction, bool withGradient) =>
-        ImprovedLossKernel.Supports(logits, labels, alpha)
-            ? ImprovedLossKernel.Compute(logits, labels, beta, gamma, alpha, reduction, withGradient)
-            : ComputeWithOps(logits, labels, beta, gamma, alpha, reduction, withGradient);
-
-    /// <summary>
-    /// <see cref="Compute"/> as a short list of libtorch calls, for any device and floating-point type; on CPU float32
-    /// and float64, <see cref="ImprovedLossKernel"/> computes the same quantities with fewer calls.
-    /// </summary>
     /// <remarks>
     /// At the sizes of a classifier head (e.g. 256 × 100) each libtorch call costs about as much as its arithmetic,
     /// so the work is a fixed, short list of calls: five over (N, C) besides the softmax scaling (log_softmax, then in
     /// place exp2 after a multiply, scatter, multiply) and about ten over (N, 1); intermediates are reused in place.
     /// </remarks>
-    internal static (Tensor Loss, Tensor? Gradient) ComputeWithOps(
+    internal static (Tensor Loss, Tensor? Gradient) Compute(
         Tensor logits, Tensor labels, double beta, double gamma, Tensor? alpha, Reduction reduction, bool withGradient)
     {
         using var scope = NewDisposeScope();

@@ -52,6 +52,22 @@ internal static class LossChecks
         }
     }
 
+    /// <summary>Checks that every label is a class index in [0, <paramref name="classes"/>), so no op reads outside a row.</summary>
+    public static void LabelsInRange(Tensor labels, long classes)
+    {
+        if (labels.numel() == 0)
+        {
+            return;
+        }
+
+        var low = labels.min().ToInt64();
+        var high = labels.max().ToInt64();
+        if (low < 0 || high >= classes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(labels), low < 0 ? low : high, $"labels must be class indices in [0, {classes})");
+        }
+    }
+
     /// <summary>Checks that the triplet index tensors are 1-D int64 of one length.</summary>
     public static void Indices(params (Tensor Tensor, string Name)[] indices)
     {

@@ -7,9 +7,8 @@ namespace LossLab.Losses;
 /// <summary>
 /// Functional forms of every LossLab loss (SPEC §1–2). Each computes one value per sample (or per triplet or pair)
 /// and then applies <see cref="Reduce"/>. Metric losses take unnormalised (N, D) embeddings and normalise them
-/// where their definition says so. Reduced by mean or sum, the metric losses with their mining run as one autograd
-/// node with an analytic gradient (<see cref="FusedMetricLosses"/>); the per-sample values and the losses on given
-/// indices are composed of autograd ops.
+/// where their definition says so. The metric losses mine or draw their pairs with the public miners
+/// (namespace <c>LossLab.Losses.Mining</c>) on detached distances, then compute the loss on those indices with autograd ops.
 /// </summary>
 public static class LossFunctions
 {
@@ -50,6 +49,7 @@ public static class LossFunctions
     public static Tensor Improved(Tensor logits, Tensor labels, double beta, double gamma, Tensor? alpha = null, Reduction reduction = Reduction.Mean)
     {
         LossChecks.InputAndLabels(logits, labels, nameof(logits));
+        LossChecks.LabelsInRange(labels, logits.shape[1]);
         if (!(beta > 0) || double.IsInfinity(beta))
         {
             throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be a finite number > 0");
@@ -135,11 +135,6 @@ public static class LossFunctions
             throw new ArgumentOutOfRangeException(nameof(mining), mining, "unknown triplet mining");
         }
 
-        if (reduction != Reduction.None)
-        {
-            return FusedMetricLosses.Triplet(embeddings, labels, margin, mining, generator, reduction);
-        }
-
         using var scope = NewDisposeScope();
         Tensor distances;
         using (torch.no_grad())
@@ -199,11 +194,6 @@ public static class LossFunctions
         CheckClassBeta(classBeta);
         ArgumentOutOfRangeException.ThrowIfNegative(alpha);
         var cutoff = distanceCutoff ? DistanceWeightedSampler.DefaultCutoff : (double?)null;
-        if (reduction != Reduction.None)
-        {
-            return FusedMetricLosses.Margin(embeddings, labels, classBeta, alpha, cutoff, generator, reduction);
-        }
-
         using var scope = NewDisposeScope();
         Tensor distances;
         using (torch.no_grad())
@@ -271,11 +261,6 @@ public static class LossFunctions
                 $"proxies must be (C ≥ 2, {embeddings.shape[1]}), got ({string.Join(", ", proxies.shape)})", nameof(proxies));
         }
 
-        if (reduction != Reduction.None)
-        {
-            return FusedMetricLosses.ProxyNca(embeddings, labels, proxies, reduction);
-        }
-
         using var scope = NewDisposeScope();
         var x = nn.functional.normalize(embeddings, dim: 1) * ProxyNcaScale;
         var p = nn.functional.normalize(proxies, dim: 1).to(x.dtype) * ProxyNcaScale;
@@ -302,11 +287,6 @@ public static class LossFunctions
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
         ArgumentOutOfRangeException.ThrowIfNegative(l2Weight);
-        if (reduction != Reduction.None)
-        {
-            return FusedMetricLosses.NPair(embeddings, labels, l2Weight, generator, reduction);
-        }
-
         using var scope = NewDisposeScope();
         Tensor anchors, positives;
         using (torch.no_grad())
@@ -356,11 +336,6 @@ public static class LossFunctions
     {
         LossChecks.InputAndLabels(embeddings, labels, nameof(embeddings));
         ArgumentOutOfRangeException.ThrowIfNegative(margin);
-        if (reduction != Reduction.None)
-        {
-            return FusedMetricLosses.Contrastive(embeddings, labels, margin, reduction);
-        }
-
         using var scope = NewDisposeScope();
         var n = embeddings.shape[0];
         var x = nn.functional.normalize(embeddings, dim: 1);

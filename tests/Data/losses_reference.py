@@ -59,6 +59,15 @@ for gamma, use_alpha in [(2, False), (2, True), (0.5, False)]:
     a = alpha if use_alpha else None
     focal_cases.append(case(lambda z: improved(z, labels, 1.0, gamma, a), gamma=gamma, alpha=use_alpha))
 
+# logit-adjusted cross-entropy (Menon et al., ICLR 2021): cross-entropy on z + tau * log(prior), the prior being
+# the training set's class frequencies; class 3, which no label here has, has no training image in the second prior.
+logit_adjusted_cases = []
+for counts in ([500, 200, 50, 20, 5], [300, 60, 30, 0, 10]):
+    prior = torch.tensor(counts, dtype=torch.float64) / sum(counts)
+    for tau in (1.0, 0.5, 2.0):
+        logit_adjusted_cases.append(case(lambda z: F.cross_entropy(z + tau * torch.log(prior), labels, reduction="none"),
+                                         tau=tau, counts=counts))
+
 # ---------------------------------------------------------------- metric losses
 P, K, D = 4, 4, 8
 M = P * K
@@ -198,12 +207,29 @@ def contrastive(x, m=1.0):
 
 contrastive_ref = dict(margin=1.0, **with_grad(contrastive))
 
+# ---------------------------------------------------------------- class weights (Cui et al., CVPR 2019)
+# alpha_c proportional to (1 - B) / (1 - B^n_c), normalised to mean 1 over the classes; a class without
+# training images gets 0.
+
+
+def effective_number_weights(counts, b):
+    n = np.asarray(counts, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(n > 0, (1.0 - b) / (1.0 - np.power(b, n)), 0.0)
+    return w * len(n) / w.sum()
+
+
+class_weights_ref = [dict(counts=counts, beta=b, weights=effective_number_weights(counts, b).tolist())
+                     for counts in ([5000, 2000, 500, 50, 5], [100, 0, 10])
+                     for b in (0.0, 0.9, 0.99, 0.999, 0.9999)]
+
 out = dict(
     torch_version=torch.__version__,
     softmax=dict(logits=tolist(logits), labels=tolist(labels), alpha=tolist(alpha),
-                 improved=improved_cases, ce=ce_cases, focal=focal_cases),
+                 improved=improved_cases, ce=ce_cases, focal=focal_cases, logit_adjusted=logit_adjusted_cases),
     metric=dict(embeddings=tolist(emb), labels=tolist(mlabels), triplet=triplet_ref, margin=margin_ref,
                 sampling=sampling_ref, proxynca=proxynca_ref, npair=npair_ref, contrastive=contrastive_ref),
+    class_weights=class_weights_ref,
 )
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "losses_reference.json")
 with open(path, "w") as f:

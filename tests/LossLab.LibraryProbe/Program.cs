@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using LossLab.Data;
 using LossLab.Hosting;
+using LossLab.Losses;
 using LossLab.Runs;
 using LossLab.Training;
 using TorchSharp;
@@ -45,13 +46,13 @@ internal static class Program
             {
                 Dataset = "fashion-mnist",
                 Model = "small-cnn",
-                Loss = "ce",
+                LossOptions = new CrossEntropyLossOptions(),
                 TrainLimit = 64,
                 TestLimit = 32,
                 BatchSize = 16,
                 Epochs = 2,
                 Threads = 2,
-                Device = "cpu",
+                Device = DeviceKind.Cpu,
                 EmbeddingMetrics = false,
             };
             var observer = new ThreadCountingObserver();
@@ -60,7 +61,7 @@ internal static class Program
                 new Trainer(options, observer).Run(data, new RunDirectory(runDirectory), resume: false, CancellationToken.None);
             }
 
-            using (var saved = SavedRun.Open(runDirectory, "last", device: "cpu"))
+            using (var saved = SavedRun.Open(runDirectory, "last", device: DeviceKind.Cpu))
             {
                 report["evaluated_accuracy"] = saved.Evaluate().Accuracy;
             }

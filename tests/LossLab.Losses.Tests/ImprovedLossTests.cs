@@ -202,6 +202,70 @@ public sealed class ImprovedLossTests
         Assert.Equal(noGrad.item<float>(), withGrad.item<float>());
     }
 
+    public static TheoryData<double, double, bool> Settings() => new()
+    {
+        { 1, 0, false },
+        { 1, 2, false },
+        { 4, 5, false },
+        { 4, 5, true },
+        { 2, 0.5, true },
+        { 0.7, 2.5, false },
+        { 16, 3, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Settings))]
+    public void Should_AgreeWithFloat64_When_Float32(double beta, double gamma, bool withAlpha)
+    {
+        // Given logits of mixed scale (confident, hopeless and uncertain rows) in float64 and in float32
+        using var scope = NewDisposeScope();
+        var (logits, labels, alpha) = MixedScaleInputs(withAlpha);
+        var (loss64, grad64) = SumAndGradient(logits, labels, beta, gamma, alpha);
+
+        // When the loss and its gradient are computed in float32
+        var (loss32, grad32) = SumAndGradient(logits.to(ScalarType.Float32), labels, beta, gamma, alpha?.to(ScalarType.Float32));
+
+        // Then the results agree to float32 precision and are finite
+        Assert.True(AllFinite(grad32));
+        Assert.Equal(loss64.ToDouble(), loss32.ToDouble(), Math.Max(1e-5 * Math.Abs(loss64.ToDouble()), 1e-5));
+        var scale = grad64.abs().max().ToDouble();
+        Assert.True((grad32.to(ScalarType.Float64) - grad64).abs().max().ToDouble() <= 1e-5 * scale, $"beta={beta} gamma={gamma}");
+    }
+
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(7L)]
+    public void Should_Throw_When_ALabelIsOutOfRange(long bad)
+    {
+        // Given 7 classes and one label outside [0, 7)
+        using var scope = NewDisposeScope();
+        var logits = torch.randn(4, 7).requires_grad_();
+        var labels = torch.tensor(new[] { 0L, 6L, bad, 2L });
+
+        // When the loss is computed, Then it names the labels rather than reading outside the row
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => LossFunctions.Improved(logits, labels, 4, 5));
+        Assert.Equal("labels", error.ParamName);
+    }
+
+    [Fact]
+    public void Should_GiveTheContiguousValue_When_LogitsAreNotContiguous()
+    {
+        // Given transposed (non-contiguous) logits
+        using var scope = NewDisposeScope();
+        torch.manual_seed(5);
+        var storage = torch.randn(9, 6, dtype: ScalarType.Float64);
+        var logits = storage.t();
+        var labels = torch.randint(0, 9, [6]);
+        Assert.False(logits.is_contiguous());
+
+        // When the loss is computed on them and on a contiguous copy
+        var loss = LossFunctions.Improved(logits, labels, 2, 3);
+        var expected = LossFunctions.Improved(logits.contiguous(), labels, 2, 3);
+
+        // Then the values agree
+        Assert.Equal(expected.ToDouble(), loss.ToDouble(), 1e-12);
+    }
+
     [Fact]
     public void Should_Throw_When_ArgumentsAreOutOfRange()
     {
@@ -244,6 +308,24 @@ public sealed class ImprovedLossTests
         AssertClose(c.GetProperty("grad_mean"), grad, tol, what + " grad");
         Assert.Equal(dtype, mean.dtype);
         Assert.Equal(dtype, grad.dtype);
+    }
+
+    /// <summary>(24, 13) logits: rows scaled from 0.1 to 40, so that some are confident (p_t → 1) and some hopeless (p_t → 0).</summary>
+    private static (Tensor Logits, Tensor Labels, Tensor? Alpha) MixedScaleInputs(bool withAlpha)
+    {
+        torch.manual_seed(21);
+        var scales = torch.logspace(-1, Math.Log10(40), 24, dtype: ScalarType.Float64).unsqueeze(1);
+        var logits = torch.randn(24, 13, dtype: ScalarType.Float64) * scales;
+        var labels = torch.randint(0, 13, [24]);
+        var alpha = withAlpha ? torch.rand(13, dtype: ScalarType.Float64) + 0.5 : null;
+        return (logits, labels, alpha);
+    }
+
+    private static (Tensor Loss, Tensor Gradient) SumAndGradient(Tensor logits, Tensor labels, double beta, double gamma, Tensor? alpha)
+    {
+        var z = logits.detach().clone().requires_grad_();
+        var loss = LossFunctions.Improved(z, labels, beta, gamma, alpha, Reduction.Sum);
+        return (loss, torch.autograd.grad([loss], [z])[0]);
     }
 
     private static Tensor PlainImproved(Tensor z, Tensor labels, double beta, double gamma, Tensor? alpha)

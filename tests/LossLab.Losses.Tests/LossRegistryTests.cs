@@ -11,8 +11,8 @@ public sealed class LossRegistryTests
         // Given / When the registry's names
         var names = LossRegistry.Names;
 
-        // Then they are the eight losses of SPEC §2, in order
-        Assert.Equal(["ce", "improved", "focal", "triplet", "margin", "proxynca", "npair", "contrastive"], names);
+        // Then they are the eight losses of SPEC §2, in order, then the logit-adjusted loss
+        Assert.Equal(["ce", "improved", "focal", "triplet", "margin", "proxynca", "npair", "contrastive", "logit-adjusted"], names);
     }
 
     [Theory]
@@ -24,12 +24,14 @@ public sealed class LossRegistryTests
     [InlineData("proxynca", typeof(ProxyNcaLoss), LossInput.Embedding)]
     [InlineData("npair", typeof(NPairLoss), LossInput.Embedding)]
     [InlineData("CONTRASTIVE", typeof(ContrastiveLoss), LossInput.Embedding)]
+    [InlineData("logit-adjusted", typeof(LogitAdjustedLoss), LossInput.Logits)]
     public void Should_BuildWorkingLoss_When_NameIsRegistered(string name, Type type, LossInput input)
     {
-        // Given default options, 8 classes and 16-wide embeddings
+        // Given the loss's default options, 8 classes of 4 training images and 16-wide embeddings
         using var scope = NewDisposeScope();
         torch.manual_seed(40);
-        using var loss = LossRegistry.Create(name, new LossOptions(), 8, 16);
+        var definition = LossRegistry.Find(name);
+        using var loss = LossRegistry.Create(definition.Defaults, new LossContext(8, 16, Enumerable.Repeat(4L, 8).ToArray()));
         var x = torch.randn(32, input == LossInput.Logits ? 8 : 16).requires_grad_();
         var labels = torch.arange(8).repeat(4);
 
@@ -39,6 +41,8 @@ public sealed class LossRegistryTests
 
         // Then it is the right type, consumes the right input, and gives a finite scalar and gradient
         Assert.IsType(type, loss);
+        Assert.Equal(name.ToLowerInvariant(), definition.Name);
+        Assert.Same(definition, LossRegistry.Of(definition.Defaults));
         Assert.Equal(input, loss.Input);
         Assert.Equal(input == LossInput.Embedding, loss.NeedsPkBatches);
         Assert.Equal(0, value.dim());
@@ -49,7 +53,7 @@ public sealed class LossRegistryTests
     public void Should_ListValidNames_When_NameIsUnknown()
     {
         // Given / When an unknown name
-        var error = Assert.Throws<ArgumentException>(() => LossRegistry.Create("arcface", new LossOptions(), 10, 128));
+        var error = Assert.Throws<ArgumentException>(() => LossRegistry.Find("arcface"));
 
         // Then the message lists the valid names
         Assert.Contains("arcface", error.Message);
@@ -57,69 +61,69 @@ public sealed class LossRegistryTests
     }
 
     [Theory]
-    [InlineData("improved", "Beta")]
-    [InlineData("improved", "Gamma")]
-    [InlineData("focal", "Gamma")]
-    [InlineData("ce", "LabelSmoothing")]
-    [InlineData("triplet", "Margin")]
-    [InlineData("contrastive", "Margin")]
-    [InlineData("margin", "MarginAlpha")]
-    [InlineData("margin", "MarginBeta")]
-    [InlineData("margin", "MarginBetaLr")]
-    [InlineData("proxynca", "ProxyLrMultiplier")]
-    [InlineData("npair", "NPairL2")]
-    public void Should_NameTheOption_When_ValueIsOutOfRange(string name, string option)
+    [InlineData("improved", "beta", "Beta")]
+    [InlineData("improved", "gamma", "Gamma")]
+    [InlineData("focal", "gamma", "Gamma")]
+    [InlineData("ce", "label-smoothing", "LabelSmoothing")]
+    [InlineData("triplet", "margin", "Margin")]
+    [InlineData("contrastive", "margin", "Margin")]
+    [InlineData("margin", "margin", "Alpha")]
+    [InlineData("margin", "margin-beta", "InitialBeta")]
+    [InlineData("margin", "margin-beta-lr", "BetaLearningRate")]
+    [InlineData("proxynca", "proxy-lr-mult", "ProxyLrMultiplier")]
+    [InlineData("npair", "npair-l2", "L2Weight")]
+    public void Should_NameTheOption_When_ValueIsOutOfRange(string name, string key, string property)
     {
-        // Given an option set to a negative value (or 1 for label smoothing, 0 for the strictly positive ones)
-        var value = option switch { "LabelSmoothing" => 1.0, "Beta" or "MarginBetaLr" or "ProxyLrMultiplier" => 0.0, _ => -0.5 };
-        var options = new LossOptions();
-        typeof(LossOptions).GetProperty(option)!.SetValue(options, value); // init-only, settable before first use
+        // Given a value out of the option's range: negative, 1 for label smoothing, 0 for the strictly positive ones
+        var definition = LossRegistry.Find(name);
+        var value = key switch { "label-smoothing" => 1.0, "beta" or "margin-beta-lr" or "proxy-lr-mult" => 0.0, _ => -0.5 };
+        var option = definition.Option(key)!;
 
-        // When / Then building or describing the loss fails naming the option
-        Assert.Equal(option, Assert.Throws<ArgumentOutOfRangeException>(() => LossRegistry.Create(name, options, 10, 16)).ParamName);
-        Assert.Equal(option, Assert.Throws<ArgumentOutOfRangeException>(() => LossRegistry.DescribeEffective(name, options)).ParamName);
+        // When it is set by key (as the command line does) or on the record (as code does)
+        var byKey = Assert.Throws<ArgumentOutOfRangeException>(() => definition.With(definition.Defaults, key, value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var byProperty = Assert.ThrowsAny<ArgumentException>(() => SetProperty(definition.Defaults, property, value));
+
+        // Then setting it fails naming the key, or the property, and the option is that property
+        Assert.Equal(key, byKey.ParamName);
+        Assert.Equal(value, byKey.ActualValue);
+        Assert.Equal(property, byProperty.ParamName);
+        Assert.Equal(property, option.PropertyName);
     }
 
     [Fact]
-    public void Should_RejectBadAlphaAndMining_When_Creating()
+    public void Should_RejectBadAlphaMiningAndNaN_When_SettingOrCreating()
     {
-        // Given / When / Then alpha of the wrong length or negative, an unknown mining and NaN are rejected
-        Assert.Equal("Alpha", Assert.Throws<ArgumentException>(() => LossRegistry.Create("improved", new LossOptions { Alpha = [1, 2] }, 3, 8)).ParamName);
-        Assert.Equal("Alpha", Assert.Throws<ArgumentOutOfRangeException>(() => LossRegistry.Create("focal", new LossOptions { Alpha = [1, -2, 1] }, 3, 8)).ParamName);
-        Assert.Equal("TripletMining", Assert.Throws<ArgumentOutOfRangeException>(() => LossRegistry.Create("triplet", new LossOptions { TripletMining = "hard" }, 3, 8)).ParamName);
-        Assert.Equal("Beta", Assert.Throws<ArgumentOutOfRangeException>(() => LossRegistry.Create("improved", new LossOptions { Beta = double.NaN }, 3, 8)).ParamName);
-        Assert.Throws<ArgumentOutOfRangeException>(() => LossRegistry.Create("proxynca", new LossOptions(), 1, 8));
+        // Given a context of 3 classes
+        var context = new LossContext(3, 8, [10, 5, 1]);
+
+        // When / Then alpha of the wrong length or negative, an unknown mining, NaN and a one-class proxy-NCA are rejected
+        Assert.Equal("alpha", Assert.Throws<ArgumentException>(() => LossRegistry.Create(new ImprovedLossOptions { Alpha = ClassWeights.Of(1, 2) }, context)).ParamName);
+        Assert.Equal("alpha", Assert.Throws<ArgumentOutOfRangeException>(() => LossRegistry.Find("focal").With(new FocalLossOptions(), "alpha", "1,-2,1")).ParamName);
+        Assert.Equal("mining", Assert.Throws<ArgumentException>(() => LossRegistry.Find("triplet").With(new TripletLossOptions(), "mining", "hard")).ParamName);
+        Assert.Equal("Mining", Assert.Throws<ArgumentOutOfRangeException>(() => new TripletLossOptions { Mining = (TripletMining)7 }).ParamName);
+        Assert.Equal("Beta", Assert.Throws<ArgumentOutOfRangeException>(() => new ImprovedLossOptions { Beta = double.NaN }).ParamName);
+        Assert.Equal("beta", Assert.Throws<ArgumentOutOfRangeException>(() => LossRegistry.Find("improved").With(new ImprovedLossOptions(), "beta", "NaN")).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LossRegistry.Create(new ProxyNcaLossOptions(), new LossContext(1, 8)));
     }
 
     [Fact]
     public void Should_ApplyOverrides_When_OptionsAreSet()
     {
-        // Given overrides for several losses in one options object
-        var options = new LossOptions
-        {
-            Beta = 2,
-            Gamma = 10,
-            Margin = 0.5,
-            TripletMining = "batch-hard",
-            MarginAlpha = 0.1,
-            MarginBeta = 1.0,
-            MarginBetaLr = 1e-3,
-            DistanceCutoff = true,
-            ProxyLrMultiplier = 10,
-            NPairL2 = 0.02,
-            SamplingSeed = 7,
-        };
+        // Given options of every loss with values other than the defaults
+        var context = new LossContext(10, 16);
 
         // When the losses are built
-        using var improved = (ImprovedLoss)LossRegistry.Create("improved", options, 10, 16);
-        using var focal = (FocalLoss)LossRegistry.Create("focal", options, 10, 16);
-        using var triplet = (TripletLoss)LossRegistry.Create("triplet", options, 10, 16);
-        using var margin = (MarginLoss)LossRegistry.Create("margin", options, 10, 16);
-        using var proxy = (ProxyNcaLoss)LossRegistry.Create("proxynca", options, 10, 16);
-        using var npair = (NPairLoss)LossRegistry.Create("npair", options, 10, 16);
-        using var contrastive = (ContrastiveLoss)LossRegistry.Create("contrastive", options, 10, 16);
+        using var improved = (ImprovedLoss)LossRegistry.Create(new ImprovedLossOptions { Beta = 2, Gamma = 10 }, context);
+        using var focal = (FocalLoss)LossRegistry.Create(new FocalLossOptions { Gamma = 10 }, context);
+        using var triplet = (TripletLoss)LossRegistry.Create(new TripletLossOptions { Margin = 0.5, Mining = TripletMining.BatchHard, SamplingSeed = 7 }, context);
+        using var margin = (MarginLoss)LossRegistry.Create(
+            new MarginLossOptions { Alpha = 0.1, InitialBeta = 1.0, BetaLearningRate = 1e-3, DistanceCutoff = true, SamplingSeed = 7 }, context);
+        using var proxy = (ProxyNcaLoss)LossRegistry.Create(new ProxyNcaLossOptions { ProxyLrMultiplier = 10 }, context);
+        using var npair = (NPairLoss)LossRegistry.Create(new NPairLossOptions { L2Weight = 0.02, SamplingSeed = 7 }, context);
+        using var contrastive = (ContrastiveLoss)LossRegistry.Create(new ContrastiveLossOptions { Margin = 0.5 }, context);
+        using var ce = (CrossEntropyLoss)LossRegistry.Create(new CrossEntropyLossOptions { LabelSmoothing = 0.1 }, context);
 
-        // Then each reads its own options
+        // Then each module runs with its record's values
         Assert.Equal((2.0, 10.0), (improved.Beta, improved.Gamma));
         Assert.Equal(10.0, focal.Gamma);
         Assert.Equal((0.5, TripletMining.BatchHard), (triplet.Margin, triplet.Mining));
@@ -128,40 +132,70 @@ public sealed class LossRegistryTests
         Assert.Equal(10.0, proxy.LrMultiplier);
         Assert.Equal(0.02, npair.L2Weight);
         Assert.Equal(0.5, contrastive.Margin);
+        Assert.Equal(0.1, ce.LabelSmoothing);
     }
 
     [Fact]
     public void Should_DescribeDefaults_When_NoOptionIsSet()
     {
-        // Given / When the effective settings of every loss with no override
-        IReadOnlyDictionary<string, object> Describe(string name) => LossRegistry.DescribeEffective(name, new LossOptions());
+        // Given / When the options of every loss with their defaults, as text
+        IReadOnlyDictionary<string, string?> Describe(string name) => LossRegistry.Find(name).Options.ToDictionary(o => o.Key, o => o.Default);
 
         // Then they are the defaults of SPEC §1–2
-        Assert.Equal(new Dictionary<string, object> { ["labelSmoothing"] = 0.0 }, Describe("ce"));
-        Assert.Equal(new Dictionary<string, object> { ["beta"] = 4.0, ["gamma"] = 5.0 }, Describe("improved"));
-        Assert.Equal(new Dictionary<string, object> { ["gamma"] = 2.0 }, Describe("focal"));
-        Assert.Equal(new Dictionary<string, object> { ["margin"] = 0.2, ["tripletMining"] = "semi-hard" }, Describe("triplet"));
+        Assert.Equal(new Dictionary<string, string?> { ["label-smoothing"] = "0" }, Describe("ce"));
+        Assert.Equal(new Dictionary<string, string?> { ["beta"] = "4", ["gamma"] = "5", ["alpha"] = null }, Describe("improved"));
+        Assert.Equal(new Dictionary<string, string?> { ["gamma"] = "2", ["alpha"] = null }, Describe("focal"));
+        Assert.Equal(new Dictionary<string, string?> { ["margin"] = "0.2", ["mining"] = "semi-hard" }, Describe("triplet"));
         Assert.Equal(
-            new Dictionary<string, object> { ["marginAlpha"] = 0.2, ["marginBeta"] = 1.2, ["marginBetaLr"] = 5e-4, ["distanceCutoff"] = false },
+            new Dictionary<string, string?> { ["margin"] = "0.2", ["margin-beta"] = "1.2", ["margin-beta-lr"] = "0.0005", ["distance-cutoff"] = "false" },
             Describe("margin"));
-        Assert.Equal(new Dictionary<string, object> { ["proxyLrMultiplier"] = 50.0 }, Describe("proxynca"));
-        Assert.Equal(new Dictionary<string, object> { ["nPairL2"] = 0.005 }, Describe("npair"));
-        Assert.Equal(new Dictionary<string, object> { ["margin"] = 1.0 }, Describe("contrastive"));
+        Assert.Equal(new Dictionary<string, string?> { ["proxy-lr-mult"] = "50" }, Describe("proxynca"));
+        Assert.Equal(new Dictionary<string, string?> { ["npair-l2"] = "0.005" }, Describe("npair"));
+        Assert.Equal(new Dictionary<string, string?> { ["margin"] = "1" }, Describe("contrastive"));
+        Assert.Equal(new Dictionary<string, string?> { ["tau"] = "1" }, Describe("logit-adjusted"));
     }
 
     [Fact]
-    public void Should_ReportIgnoredOptions_When_OptionsBelongToOtherLosses()
+    public void Should_GiveEachLossOnlyItsOwnOptions_When_KeysAreShared()
     {
-        // Given options for the improved loss and the triplet loss
-        var options = new LossOptions { Beta = 4, Gamma = 5, Margin = 0.3, SamplingSeed = 1 };
+        // Given the keys of several losses
+        string[] Keys(string name) => LossRegistry.Find(name).Options.Select(o => o.Key).ToArray();
 
-        // When the unused options are asked for each loss
-        // Then each lists exactly the ones it ignores
-        Assert.Equal(["Margin", "SamplingSeed"], LossRegistry.UnusedOptions("improved", options));
-        Assert.Equal(["Beta", "Gamma"], LossRegistry.UnusedOptions("triplet", options));
-        Assert.Equal(["Beta", "Gamma", "Margin"], LossRegistry.UnusedOptions("npair", options));
+        // When / Then each loss has exactly its options; margin is shared by three losses, gamma and alpha by two
+        Assert.Equal(["beta", "gamma", "alpha"], Keys("improved"));
+        Assert.Equal(["margin", "mining"], Keys("triplet"));
+        Assert.Equal(["npair-l2"], Keys("npair"));
         Assert.Equal(
-            new Dictionary<string, object> { ["margin"] = 0.3, ["tripletMining"] = "semi-hard", ["samplingSeed"] = 1L },
-            LossRegistry.DescribeEffective("triplet", options));
+            ["label-smoothing", "beta", "gamma", "alpha", "margin", "mining", "margin-beta", "margin-beta-lr", "distance-cutoff", "proxy-lr-mult", "npair-l2", "tau"],
+            LossRegistry.OptionKeys);
+        var error = Assert.Throws<ArgumentException>(() => LossRegistry.Find("triplet").With(new TripletLossOptions(), "beta", "4"));
+        Assert.Equal("beta", error.ParamName);
+        Assert.Contains("loss 'triplet' has no option 'beta'; its options: margin, mining", error.Message);
+    }
+
+    [Fact]
+    public void Should_SetTheSharedKeysProperty_When_MarginIsGivenToEachLoss()
+    {
+        // Given the margin key of the three losses that have it
+        LossOptions Set(string name) => LossRegistry.Find(name).With(LossRegistry.Find(name).Defaults, "margin", "0.35");
+
+        // When / Then it is the margin of triplet and contrastive and α of the margin loss
+        Assert.Equal(0.35, ((TripletLossOptions)Set("triplet")).Margin);
+        Assert.Equal(0.35, ((ContrastiveLossOptions)Set("contrastive")).Margin);
+        Assert.Equal(0.35, ((MarginLossOptions)Set("margin")).Alpha);
+        Assert.Equal(["semi-hard", "batch-hard"], LossRegistry.Find("triplet").Option("mining")!.Choices);
+    }
+
+    private static void SetProperty(LossOptions options, string property, double value)
+    {
+        // An init accessor runs through reflection as it does in an object initializer.
+        try
+        {
+            options.GetType().GetProperty(property)!.SetValue(options with { }, value);
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            throw e.InnerException;
+        }
     }
 }

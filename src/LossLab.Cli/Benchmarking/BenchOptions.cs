@@ -96,10 +96,10 @@ public sealed record BenchOptions
         Dataset = Dataset ?? DefaultDataset,
         DataDir = DataDir,
         Model = Model,
-        Loss = Loss,
+        LossOptions = Losses.LossRegistry.Find(Loss).Defaults,
         BatchSize = BatchSize,
         Threads = Threads,
         Seed = Seed,
-        Device = "cpu",
+        Device = Training.DeviceKind.Cpu,
     };
 }

@@ -41,10 +41,15 @@ public static class EmbeddingLossBenchmark
         {
             foreach (var name in Contenders)
             {
-                var options = name == "triplet-batch-hard"
-                    ? new LossOptions { TripletMining = "batch-hard", SamplingSeed = seed }
-                    : new LossOptions { SamplingSeed = seed };
-                losses[name] = LossRegistry.Create(name == "triplet-batch-hard" ? "triplet" : name, options, classes, dim);
+                LossOptions options = name switch
+                {
+                    "triplet" => new TripletLossOptions { SamplingSeed = seed },
+                    "triplet-batch-hard" => new TripletLossOptions { Mining = TripletMining.BatchHard, SamplingSeed = seed },
+                    "margin" => new MarginLossOptions { SamplingSeed = seed },
+                    "npair" => new NPairLossOptions { SamplingSeed = seed },
+                    _ => LossRegistry.Find(name).Defaults,
+                };
+                losses[name] = LossRegistry.Create(options, new LossContext(classes, dim));
             }
 
             Tensor[] headInputs = [embeddings, .. head.parameters()];

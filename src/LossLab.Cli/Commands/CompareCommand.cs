@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LossLab.Experiments;
+using LossLab.Losses;
 
 namespace LossLab.Cli.Commands;
 
@@ -29,7 +30,16 @@ public static class CompareCommand
 
             var options = train.Build(parse);
             var names = parse.GetValue(losses)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [.. ExperimentPlan.PaperLosses];
-            var plan = ExperimentPlan.Compare(options, names, parse.GetValue(seeds) ?? 3);
+            var definitions = names.Select(Find).ToArray();
+
+            // Each loss takes the loss flags it has, except --beta/--gamma, which are the improved loss's (focal keeps gamma 2).
+            var lossOptions = definitions.Select(d => train.BuildLoss(parse, d, d.Name == "improved" ? [] : ["beta", "gamma"])).ToArray();
+            foreach (var flag in train.IgnoredLossFlags(parse, definitions))
+            {
+                Console.Error.WriteLine($"warning: {flag} has no effect on the compared losses");
+            }
+
+            var plan = ExperimentPlan.Compare(options, lossOptions, parse.GetValue(seeds) ?? 3);
             if (parse.GetValue(reference) is { } chosen)
             {
                 if (!plan.Losses.Contains(chosen.ToLowerInvariant()))
@@ -44,5 +54,17 @@ public static class CompareCommand
             return experiment.Run(parse, [(directory, plan)], directory);
         }));
         return command;
+    }
+
+    private static LossDefinition Find(string name)
+    {
+        try
+        {
+            return LossRegistry.Find(name);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"--losses: unknown loss '{name}'; valid: {string.Join(", ", LossRegistry.Names)}", "--losses");
+        }
     }
 }

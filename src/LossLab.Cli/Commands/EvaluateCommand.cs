@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using LossLab.Hosting;
+using LossLab.Losses;
 using LossLab.Runs;
+using LossLab.Training;
 
 namespace LossLab.Cli.Commands;
 
@@ -25,7 +27,7 @@ public static class EvaluateCommand
 
         command.SetAction(parse => ErrorHandling.Run(() =>
         {
-            using var saved = SavedRun.Open(parse.GetValue(run)!, parse.GetValue(checkpoint)!, parse.GetValue(dataset), parse.GetValue(dataDir), parse.GetValue(device)!);
+            using var saved = SavedRun.Open(parse.GetValue(run)!, parse.GetValue(checkpoint)!, parse.GetValue(dataset), parse.GetValue(dataDir), EnumNames.Parse<DeviceKind>(parse.GetValue(device)!, "--device"));
             ProcessSettings.ApplyThreads(saved.Options.Threads);
             var metrics = saved.Evaluate();
             var json = JsonSerializer.Serialize(metrics, JsonDefaults.Indented);

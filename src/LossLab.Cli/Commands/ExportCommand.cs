@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LossLab.Interop;
 using LossLab.Runs;
+using LossLab.Training;
 
 namespace LossLab.Cli.Commands;
 
@@ -51,8 +52,8 @@ public static class ExportCommand
             var outPath = parse.GetValue(output)!;
             ModelExporter.InfoPath(outPath);
             using var saved = File.Exists(path)
-                ? SavedRun.Open(Path.GetDirectoryName(Path.GetFullPath(path))!, path, device: "cpu")
-                : SavedRun.Open(path, parse.GetValue(checkpoint)!, device: "cpu");
+                ? SavedRun.Open(Path.GetDirectoryName(Path.GetFullPath(path))!, path, device: DeviceKind.Cpu)
+                : SavedRun.Open(path, parse.GetValue(checkpoint)!, device: DeviceKind.Cpu);
             var info = ModelExporter.Export(saved, outPath);
             Console.WriteLine($"{info.Architecture} ({saved.Model.ParameterCount():N0} parameters{(info.LossEntries.Count > 0 ? ", with " + string.Join(", ", info.LossEntries) : "")}) from {saved.CheckpointPath}");
             Console.WriteLine($"weights: {Path.GetFullPath(outPath)}");

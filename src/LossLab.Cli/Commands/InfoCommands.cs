@@ -54,28 +54,25 @@ public static class InfoCommands
         return command;
     }
 
-    /// <summary>Lists the losses with their default hyper-parameters.</summary>
+    /// <summary>Lists the losses, what each is, and its options with their defaults.</summary>
     public static Command Losses()
     {
-        var command = new Command("losses", "List the losses and their default hyper-parameters");
+        var command = new Command("losses", "List the losses, their options (the train flags) and the defaults");
         command.SetAction(_ => ErrorHandling.Run(() =>
         {
-            foreach (var name in LossRegistry.Names)
+            foreach (var loss in LossRegistry.All)
             {
-                var defaults = LossRegistry.DescribeEffective(name, new LossOptions());
-                Console.WriteLine($"{name,-12} {string.Join("  ", defaults.Select(kv => $"{kv.Key}={FormatValue(kv.Value)}"))}");
+                Console.WriteLine($"{loss.Name,-16}{loss.Description}");
+                foreach (var option in loss.Options)
+                {
+                    var value = option.IsSwitch ? "" : $" {option.Default ?? "(none)"}";
+                    var choices = option.Choices.Count > 0 ? $" ({string.Join(", ", option.Choices)})" : "";
+                    Console.WriteLine($"{"",-16}--{option.Key}{value}  {option.Description}{choices}");
+                }
             }
 
             return ExitCodes.Ok;
         }));
         return command;
     }
-
-    private static string FormatValue(object? value) => value switch
-    {
-        null => "-",
-        double d => d.ToString("G", CultureInfo.InvariantCulture),
-        double[] a => string.Join(',', a.Select(x => x.ToString("G", CultureInfo.InvariantCulture))),
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
-    };
 }

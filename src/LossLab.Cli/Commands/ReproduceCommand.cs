@@ -1,5 +1,7 @@
 using System.CommandLine;
 using LossLab.Experiments;
+using LossLab.Losses;
+using LossLab.Training;
 
 namespace LossLab.Cli.Commands;
 
@@ -43,7 +45,7 @@ public static class ReproduceCommand
                 DataDir = parse.GetValue(dataDir),
                 Download = parse.GetValue(download),
                 Threads = parse.GetValue(threads),
-                Device = parse.GetValue(device),
+                Device = parse.GetValue(device) is { } kind ? EnumNames.Parse<DeviceKind>(kind, "--device") : null,
                 Epochs = parse.GetValue(epochs),
                 TrainLimit = parse.GetValue(trainLimit),
                 TestLimit = parse.GetValue(testLimit),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LossLab.Experiments;
+using LossLab.Losses;
 
 namespace LossLab.Cli.Commands;
 
@@ -31,6 +32,11 @@ public static class SweepCommand
         {
             var options = train.Build(parse);
             options.Validate();
+            foreach (var flag in train.IgnoredLossFlags(parse, [LossRegistry.Of(options.LossOptions)]))
+            {
+                Console.Error.WriteLine($"warning: {flag} has no effect on loss '{options.Loss}' (vary another loss's options with --grid)");
+            }
+
             var axes = (parse.GetValue(grid) ?? []).Select(g => ExperimentOptionSet.ParseAxis("--grid", g)).ToList();
             var ranges = (parse.GetValue(refine) ?? []).Select(ParseRange).ToDictionary(r => r.Key, r => (r.Low, r.High));
             foreach (var key in ranges.Keys.Where(k => axes.All(a => a.Key != k)))

@@ -59,6 +59,10 @@ public static class TrainCommand
 
             var options = set.Build(parse);
             options.Validate();
+            foreach (var flag in set.IgnoredLossFlags(parse, [LossRegistry.Of(options.LossOptions)]))
+            {
+                Console.Error.WriteLine($"warning: {flag} has no effect on loss '{options.Loss}'");
+            }
 
             // A file that cannot be loaded fails here, before the run directory is created or cleared.
             StateDictLoader.Check(options);
@@ -87,11 +91,6 @@ public static class TrainCommand
         // Before the data is loaded: a device this machine lacks is bad input, found in a moment.
         DeviceSelector.Resolve(options.Device);
         var progress = new ConsoleProgress();
-        foreach (var unused in LossRegistry.UnusedOptions(options.Loss, options.LossOptions))
-        {
-            progress.Info($"warning: loss option {unused} has no effect on loss '{options.Loss}'");
-        }
-
         using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download }, Console.Error);
         progress.Info($"data: {data.Name} from {data.Source}: {data.Train.Count} train / {data.Test.Count} test images, {data.NumClasses} classes, {data.Channels}×{data.Height}×{data.Width}");
         using var signals = new InterruptSignals();

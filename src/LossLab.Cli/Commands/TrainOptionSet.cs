@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using LossLab.Losses;
 using LossLab.Training;
 
@@ -21,40 +20,10 @@ public sealed class TrainOptionSet
     public Option<string?> Model { get; } = new("--model") { Description = "small-cnn (default), resnet18, resnet50 or googlenet" };
 
     /// <summary><c>--loss</c>.</summary>
-    public Option<string?> Loss { get; } = new("--loss") { Description = "improved (default), ce, focal, triplet, margin, proxynca, npair or contrastive" };
+    public Option<string?> Loss { get; } = new("--loss") { Description = $"{string.Join(", ", LossRegistry.Names)} (default improved; see losslab losses)" };
 
-    /// <summary><c>--beta</c>.</summary>
-    public Option<double?> Beta { get; } = new("--beta") { Description = "Softmax scale of the improved loss (> 0; default 4)" };
-
-    /// <summary><c>--gamma</c>.</summary>
-    public Option<double?> Gamma { get; } = new("--gamma") { Description = "Focusing parameter of the improved/focal loss (≥ 0; default 5 improved, 2 focal)" };
-
-    /// <summary><c>--alpha</c>.</summary>
-    public Option<string?> Alpha { get; } = new("--alpha") { Description = "Per-class weights of the improved/focal loss, comma-separated (one per class)" };
-
-    /// <summary><c>--label-smoothing</c>.</summary>
-    public Option<double?> LabelSmoothing { get; } = new("--label-smoothing") { Description = "Label smoothing of ce (default 0)" };
-
-    /// <summary><c>--margin</c>.</summary>
-    public Option<double?> Margin { get; } = new("--margin") { Description = "Margin of triplet (0.2), contrastive (1.0) and margin loss α (0.2)" };
-
-    /// <summary><c>--margin-beta</c>.</summary>
-    public Option<double?> MarginBeta { get; } = new("--margin-beta") { Description = "Initial per-class boundary β₀ of the margin loss (default 1.2)" };
-
-    /// <summary><c>--margin-beta-lr</c>.</summary>
-    public Option<double?> MarginBetaLr { get; } = new("--margin-beta-lr") { Description = "Learning rate of the margin loss's β (default 5e-4)" };
-
-    /// <summary><c>--distance-cutoff</c>.</summary>
-    public Option<bool> DistanceCutoff { get; } = new("--distance-cutoff") { Description = "Margin loss: sample negatives only below distance 1.4" };
-
-    /// <summary><c>--mining</c>.</summary>
-    public Option<string?> Mining { get; } = new("--mining") { Description = "Triplet mining: semi-hard (default) or batch-hard" };
-
-    /// <summary><c>--proxy-lr-mult</c>.</summary>
-    public Option<double?> ProxyLrMult { get; } = new("--proxy-lr-mult") { Description = "ProxyNCA proxy learning rate as a multiple of --lr (default 50)" };
-
-    /// <summary><c>--npair-l2</c>.</summary>
-    public Option<double?> NPairL2 { get; } = new("--npair-l2") { Description = "N-pair embedding L2 penalty λ (default 0.005)" };
+    /// <summary>The loss options' flags (<c>--beta</c>, <c>--margin</c>, ...), one per key of <see cref="LossRegistry.OptionKeys"/>, in that order; losses that share a key share the flag.</summary>
+    public IReadOnlyList<Option> LossFlags { get; } = LossRegistry.OptionKeys.Select(LossFlag).ToArray();
 
     /// <summary><c>--epochs</c>.</summary>
     public Option<int?> Epochs { get; } = new("--epochs") { Description = "Training epochs (default 2; paper preset 70)" };
@@ -119,8 +88,7 @@ public sealed class TrainOptionSet
     /// <summary>Every option, in help order.</summary>
     public IReadOnlyList<Option> All =>
     [
-        Dataset, DataDir, Download, Model, Loss, Beta, Gamma, Alpha, LabelSmoothing, Margin, MarginBeta, MarginBetaLr,
-        DistanceCutoff, Mining, ProxyLrMult, NPairL2, Epochs, BatchSize, Lr, WeightDecay, Optimizer, Momentum,
+        Dataset, DataDir, Download, Model, Loss, .. LossFlags, Epochs, BatchSize, Lr, WeightDecay, Optimizer, Momentum,
         EmbeddingDim, SamplesPerClass, TrainLimit, TestLimit, ImbalanceRatio, Augment, Seed, Threads, Device,
         NoEmbeddingMetrics, OnNan, InitFrom, InitFromStrict, Preset,
     ];
@@ -174,72 +142,113 @@ public sealed class TrainOptionSet
             _ => throw new ArgumentException($"--preset: '{preset}' is not valid; valid: default, paper", "--preset"),
         };
         CheckThreads(parse.GetValue(Threads));
-        var lossName = parse.GetValue(Loss) ?? options.Loss;
-        var margin = parse.GetValue(Margin);
-        var isMarginLoss = string.Equals(lossName, "margin", StringComparison.OrdinalIgnoreCase);
-        var loss = new LossOptions
-        {
-            Beta = parse.GetValue(Beta),
-            Gamma = parse.GetValue(Gamma),
-            Alpha = ParseAlpha(parse.GetValue(Alpha)),
-            LabelSmoothing = parse.GetValue(LabelSmoothing),
-            // --margin is the margin of triplet and contrastive, and α of the margin loss.
-            Margin = isMarginLoss ? null : margin,
-            MarginAlpha = isMarginLoss ? margin : null,
-            MarginBeta = parse.GetValue(MarginBeta),
-            MarginBetaLr = parse.GetValue(MarginBetaLr),
-            DistanceCutoff = parse.GetValue(DistanceCutoff) ? true : null,
-            TripletMining = parse.GetValue(Mining),
-            ProxyLrMultiplier = parse.GetValue(ProxyLrMult),
-            NPairL2 = parse.GetValue(NPairL2),
-        };
+        var loss = FindLoss(parse.GetValue(Loss) ?? options.Loss);
         return options with
         {
             Dataset = parse.GetValue(Dataset) ?? options.Dataset,
             DataDir = parse.GetValue(DataDir),
             Download = parse.GetValue(Download),
             Model = parse.GetValue(Model) ?? options.Model,
-            Loss = lossName,
-            LossOptions = loss,
+            LossOptions = BuildLoss(parse, loss),
             Epochs = parse.GetValue(Epochs) ?? options.Epochs,
             BatchSize = parse.GetValue(BatchSize) ?? options.BatchSize,
             LearningRate = parse.GetValue(Lr) ?? options.LearningRate,
             WeightDecay = parse.GetValue(WeightDecay) ?? options.WeightDecay,
-            Optimizer = parse.GetValue(Optimizer) ?? options.Optimizer,
+            Optimizer = Choice(parse, Optimizer, options.Optimizer),
             Momentum = parse.GetValue(Momentum) ?? options.Momentum,
             EmbeddingDim = parse.GetValue(EmbeddingDim) ?? options.EmbeddingDim,
             SamplesPerClass = parse.GetValue(SamplesPerClass) ?? options.SamplesPerClass,
             TrainLimit = parse.GetValue(TrainLimit) ?? options.TrainLimit,
             TestLimit = parse.GetValue(TestLimit) ?? options.TestLimit,
             ImbalanceRatio = parse.GetValue(ImbalanceRatio) ?? options.ImbalanceRatio,
-            Augment = parse.GetValue(Augment) ?? options.Augment,
+            Augment = Choice(parse, Augment, options.Augment),
             Seed = parse.GetValue(Seed) ?? options.Seed,
             Threads = parse.GetValue(Threads) ?? options.Threads,
-            Device = parse.GetValue(Device) ?? options.Device,
+            Device = Choice(parse, Device, options.Device),
             EmbeddingMetrics = !parse.GetValue(NoEmbeddingMetrics),
-            OnNan = parse.GetValue(OnNan) ?? options.OnNan,
+            OnNan = Choice(parse, OnNan, options.OnNan),
             InitFrom = parse.GetValue(InitFrom),
             InitFromStrict = parse.GetValue(InitFromStrict),
         };
     }
 
-    private static double[]? ParseAlpha(string? text)
+    /// <summary>
+    /// The options of <paramref name="loss"/>: its defaults, then the loss flags given on the command line that it has,
+    /// except those in <paramref name="except"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value that is not valid for the option; the parameter name is the option's key.</exception>
+    public LossOptions BuildLoss(ParseResult parse, LossDefinition loss, params string[] except)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(loss);
+        var options = loss.Defaults;
+        foreach (var (key, text) in GivenLossValues(parse))
         {
-            return null;
-        }
-
-        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var values = new double[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+            if (loss.Option(key) is not null && !except.Contains(key))
             {
-                throw new ArgumentException($"--alpha: '{parts[i]}' is not a number", "--alpha");
+                options = loss.With(options, key, text);
             }
         }
 
-        return values;
+        return options;
+    }
+
+    /// <summary>The loss flags given on the command line that none of <paramref name="losses"/> has (for a warning).</summary>
+    public IReadOnlyList<string> IgnoredLossFlags(ParseResult parse, IEnumerable<LossDefinition> losses)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var used = losses.SelectMany(l => l.Options).Select(o => o.Key).ToHashSet();
+        return GivenLossValues(parse).Where(v => !used.Contains(v.Key)).Select(v => "--" + v.Key).ToArray();
+    }
+
+    /// <summary>The loss named <paramref name="name"/>, or an error naming <c>--loss</c> and the valid names.</summary>
+    public static LossDefinition FindLoss(string name)
+    {
+        try
+        {
+            return LossRegistry.Find(name);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"--loss: unknown loss '{name}'; valid: {string.Join(", ", LossRegistry.Names)}", "--loss");
+        }
+    }
+
+    private IEnumerable<(string Key, string Text)> GivenLossValues(ParseResult parse)
+    {
+        foreach (var flag in LossFlags.Where(f => parse.GetResult(f) is { Implicit: false }))
+        {
+            var key = flag.Name[2..];
+            switch (flag)
+            {
+                case Option<bool> on when parse.GetValue(on):
+                    yield return (key, "true");
+                    break;
+                case Option<string?> text when parse.GetValue(text) is { } value:
+                    yield return (key, value);
+                    break;
+            }
+        }
+    }
+
+    private static T Choice<T>(ParseResult parse, Option<string?> option, T fallback)
+        where T : struct, Enum =>
+        parse.GetValue(option) is { } text ? EnumNames.Parse<T>(text, option.Name) : fallback;
+
+    /// <summary>The flag of loss option <paramref name="key"/>, described from every loss that has it.</summary>
+    private static Option LossFlag(string key)
+    {
+        var uses = LossRegistry.All.SelectMany(d => d.Options.Where(o => o.Key == key).Select(o => (Loss: d.Name, Option: o))).ToArray();
+        var description = string.Join("; ", uses.GroupBy(u => u.Option.Description).Select(g =>
+        {
+            var option = g.First().Option;
+            var values = option.Choices.Count > 0 ? $" ({string.Join(" or ", option.Choices)})" : "";
+            var losses = string.Join(", ", g.Select(u => u.Option.Default is { } d && !u.Option.IsSwitch ? $"{u.Loss} (default {d})" : u.Loss));
+            return $"{g.Key}{values} — {losses}";
+        }));
+        description = char.ToUpperInvariant(description[0]) + description[1..];
+        return uses[0].Option.IsSwitch
+            ? new Option<bool>("--" + key) { Description = description }
+            : new Option<string?>("--" + key) { Description = description };
     }
 }

@@ -24,16 +24,10 @@ public static class BatchHardMiner
     }
 
     /// <summary>
-    /// One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances: in managed memory on
-    /// the CPU (<see cref="ManagedMining"/>), with batched libtorch ops elsewhere.
+    /// One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances.
     /// </summary>
     internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(Tensor distances, Tensor labels)
     {
-        if (ManagedMining.Supports(distances, labels))
-        {
-            return ManagedMining.MineRows(distances, labels, ManagedMining.Kind.BatchHard);
-        }
-
         using var scope = NewDisposeScope();
         var otherClass = MiningMasks.OtherClass(labels, distances.dtype);
         var same = 1 - otherClass;

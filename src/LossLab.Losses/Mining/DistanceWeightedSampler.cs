@@ -61,18 +61,11 @@ public static class DistanceWeightedSampler
     }
 
     /// <summary>
-    /// One (positive, negative) per row, with (N) bool validity, for detached (N, N) squared distances: in managed
-    /// memory on the CPU (<see cref="ManagedMining"/>), with batched libtorch ops elsewhere.
+    /// One (positive, negative) per row, with (N) bool validity, for detached (N, N) squared distances.
     /// </summary>
     internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(
         Tensor squaredDistances, Tensor labels, int dimension, double? cutoff, Generator? generator)
     {
-        if (ManagedMining.Supports(squaredDistances, labels))
-        {
-            return ManagedMining.MineRows(
-                squaredDistances, labels, ManagedMining.Kind.DistanceWeighted, dimension: dimension, cutoff: cutoff, generator: generator);
-        }
-
         using var scope = NewDisposeScope();
         var weights = Weights(squaredDistances, MiningMasks.OtherClass(labels, squaredDistances.dtype), dimension, cutoff);
         var (positives, hasPositive) = MiningMasks.RandomPositive(ClassBlocks.Of(labels), generator);

@@ -28,19 +28,13 @@ internal static class MiningMasks
     }
 
     /// <summary>
-    /// Per row, a uniformly random other sample of the row's class: drawn in managed memory for CPU labels (as the
-    /// fused losses draw it, see <see cref="ManagedMining"/>), with batched libtorch ops elsewhere.
+    /// Per row, a uniformly random other sample of the row's class.
     /// </summary>
     /// <param name="labels">(N) int64 labels.</param>
     /// <param name="generator">Seeded CPU generator, or null for the default generator.</param>
     /// <returns>(N) int64 rows, arbitrary where the class has a single sample, and (N) bool: whether it has more.</returns>
     public static (Tensor Choice, Tensor Valid) RandomPositive(Tensor labels, Generator? generator)
     {
-        if (labels.device_type == DeviceType.CPU && labels.shape[0] <= ManagedMining.MaxRows)
-        {
-            return ManagedMining.RandomPositives(labels, generator);
-        }
-
         using var scope = NewDisposeScope();
         var (choice, valid) = RandomPositive(ClassBlocks.Of(labels), generator);
         return (choice.MoveToOuterDisposeScope(), valid.MoveToOuterDisposeScope());

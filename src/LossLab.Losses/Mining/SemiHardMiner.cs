@@ -28,16 +28,10 @@ public static class SemiHardMiner
     }
 
     /// <summary>
-    /// One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances: in managed memory on
-    /// the CPU (<see cref="ManagedMining"/>), with batched libtorch ops elsewhere.
+    /// One (positive, negative) per row, with (N) bool validity, for detached (N, N) distances.
     /// </summary>
     internal static (Tensor Positives, Tensor Negatives, Tensor Valid) MineRows(Tensor distances, Tensor labels, double margin, Generator? generator)
     {
-        if (ManagedMining.Supports(distances, labels))
-        {
-            return ManagedMining.MineRows(distances, labels, ManagedMining.Kind.SemiHard, margin: margin, generator: generator);
-        }
-
         using var scope = NewDisposeScope();
         var otherClass = MiningMasks.OtherClass(labels, distances.dtype);
         var blocks = ClassBlocks.Of(labels);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using LossLab.Losses;
 using LossLab.Runs;
 using LossLab.Training;
 
@@ -55,14 +56,14 @@ public sealed record ExperimentPlan
     public IReadOnlyList<RunSpec> Runs { get; init; } = [];
 
     /// <summary>
-    /// A comparison of <paramref name="losses"/> × <paramref name="seeds"/> seeds on the same model, data and budget.
-    /// The improved loss's beta and gamma apply to it alone: focal keeps its own gamma (default 2).
+    /// A comparison of <paramref name="losses"/> × <paramref name="seeds"/> seeds on the same model, data and budget,
+    /// each loss with its own options.
     /// </summary>
     /// <param name="baseOptions">Options of every run; its seed is the first seed.</param>
-    /// <param name="losses">Loss names, at least one, no repeats.</param>
+    /// <param name="losses">The options of each loss, at least one loss, none twice.</param>
     /// <param name="seeds">Seeds per loss, ≥ 1.</param>
     /// <param name="title">Report heading; null for a generated one.</param>
-    public static ExperimentPlan Compare(TrainOptions baseOptions, IReadOnlyList<string> losses, int seeds, string? title = null)
+    public static ExperimentPlan Compare(TrainOptions baseOptions, IReadOnlyList<LossOptions> losses, int seeds, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(baseOptions);
         ArgumentNullException.ThrowIfNull(losses);
@@ -72,7 +73,7 @@ public sealed record ExperimentPlan
             throw new ArgumentException("--losses: at least one loss is needed", "--losses");
         }
 
-        var names = losses.Select(l => OptionKeys.Canonical("loss", l).ToLowerInvariant()).ToArray();
+        var names = losses.Select(l => LossRegistry.Of(l).Name).ToArray();
         var repeated = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
         if (repeated is not null)
         {
@@ -80,22 +81,14 @@ public sealed record ExperimentPlan
         }
 
         var runs = new List<RunSpec>();
-        foreach (var loss in names)
+        foreach (var (loss, name) in losses.Zip(names))
         {
-            var lossOptions = loss switch
-            {
-                "improved" => baseOptions.LossOptions,
-
-                // --margin is the margin loss's α, as in `losslab train --loss margin --margin`.
-                "margin" => baseOptions.LossOptions with { Beta = null, Gamma = null, MarginAlpha = baseOptions.LossOptions.MarginAlpha ?? baseOptions.LossOptions.Margin },
-                _ => baseOptions.LossOptions with { Beta = null, Gamma = null },
-            };
             for (var s = 0; s < seeds; s++)
             {
                 var seed = baseOptions.Seed + s;
-                var options = baseOptions with { Loss = loss, LossOptions = lossOptions, Seed = seed };
+                var options = baseOptions with { LossOptions = loss, Seed = seed };
                 options.Validate();
-                var values = new Dictionary<string, string> { ["loss"] = loss, ["seed"] = seed.ToString(CultureInfo.InvariantCulture) };
+                var values = new Dictionary<string, string> { ["loss"] = name, ["seed"] = seed.ToString(CultureInfo.InvariantCulture) };
                 runs.Add(new RunSpec(RunId.Format(values), options) { Values = values });
             }
         }
@@ -122,6 +115,21 @@ public sealed record ExperimentPlan
         ArgumentNullException.ThrowIfNull(baseOptions);
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
+
+        // A loss option varies only for losses that have it.
+        var lossAxis = spec.Axes.FirstOrDefault(a => a.Key == "loss");
+        var losses = lossAxis?.Values.Select(LossRegistry.Find).ToArray() ?? [LossRegistry.Of(baseOptions.LossOptions)];
+        foreach (var axis in spec.Axes.Where(a => OptionKeys.IsLossOption(a.Key)))
+        {
+            var without = losses.FirstOrDefault(l => l.Option(axis.Key) is null);
+            if (without is not null)
+            {
+                throw new ArgumentException(
+                    $"--grid: loss '{without.Name}' has no option '{axis.Key}'; its options: {(without.Options.Count == 0 ? "none" : string.Join(", ", without.Options.Select(o => o.Key)))}",
+                    "--grid");
+            }
+        }
+
         var keys = string.Join(", ", spec.Axes.Select(a => a.Key));
         return new ExperimentPlan
         {
@@ -147,7 +155,7 @@ public sealed record ExperimentPlan
     public static TrainOptions WithoutExecution(TrainOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options with { DataDir = null, Download = false, Device = "auto", Threads = null };
+        return options with { DataDir = null, Download = false, Device = DeviceKind.Auto, Threads = null };
     }
 
     /// <summary>Writes <c>plan.json</c> into <paramref name="directory"/> (atomically).</summary>

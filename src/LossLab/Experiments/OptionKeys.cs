@@ -1,58 +1,54 @@
 using System.Globalization;
+using LossLab.Losses;
 using LossLab.Training;
 
 namespace LossLab.Experiments;
 
 /// <summary>
 /// The training options an experiment can vary (<c>--grid beta=2,3,4</c>), named like their command-line flags
-/// without the dashes: each parses a value, writes it into <see cref="TrainOptions"/> and reads it back.
+/// without the dashes: each parses a value, writes it into <see cref="TrainOptions"/> and reads it back. The loss's
+/// own options are the keys of <see cref="LossRegistry"/>'s options records; such a key applies to a loss that has it.
 /// </summary>
 public static class OptionKeys
 {
-    private static readonly Dictionary<string, Key> Keys = new Key[]
-    {
+    private static readonly Key[] Before =
+    [
         Text("dataset", (o, v) => o with { Dataset = v }, o => o.Dataset),
         Text("model", (o, v) => o with { Model = v }, o => o.Model),
-        Text("loss", (o, v) => o with { Loss = v }, o => o.Loss),
-        Real("beta", (o, v) => o with { LossOptions = o.LossOptions with { Beta = v } }, o => o.LossOptions.Beta),
-        Real("gamma", (o, v) => o with { LossOptions = o.LossOptions with { Gamma = v } }, o => o.LossOptions.Gamma),
-        Real("label-smoothing", (o, v) => o with { LossOptions = o.LossOptions with { LabelSmoothing = v } }, o => o.LossOptions.LabelSmoothing),
+        new("loss", false, false, v => LossRegistry.Find(v).Name, (o, v) => o with { LossOptions = SwitchLoss(o.LossOptions, LossRegistry.Find(v)) }, o => o.Loss),
+    ];
 
-        // As on the command line: the margin of triplet and contrastive, and α of the margin loss.
-        Real("margin", (o, v) => o with { LossOptions = o.LossOptions with { Margin = v, MarginAlpha = v } }, o => o.LossOptions.Margin ?? o.LossOptions.MarginAlpha),
-        Real("margin-beta", (o, v) => o with { LossOptions = o.LossOptions with { MarginBeta = v } }, o => o.LossOptions.MarginBeta),
-        Real("margin-beta-lr", (o, v) => o with { LossOptions = o.LossOptions with { MarginBetaLr = v } }, o => o.LossOptions.MarginBetaLr),
-        Text("mining", (o, v) => o with { LossOptions = o.LossOptions with { TripletMining = v } }, o => o.LossOptions.TripletMining),
-        Real("proxy-lr-mult", (o, v) => o with { LossOptions = o.LossOptions with { ProxyLrMultiplier = v } }, o => o.LossOptions.ProxyLrMultiplier),
-        Real("npair-l2", (o, v) => o with { LossOptions = o.LossOptions with { NPairL2 = v } }, o => o.LossOptions.NPairL2),
+    private static readonly Key[] After =
+    [
         Whole("epochs", (o, v) => o with { Epochs = v }, o => o.Epochs),
         Whole("batch-size", (o, v) => o with { BatchSize = v }, o => o.BatchSize),
         Real("lr", (o, v) => o with { LearningRate = v }, o => o.LearningRate),
         Real("weight-decay", (o, v) => o with { WeightDecay = v }, o => o.WeightDecay),
-        Text("optimizer", (o, v) => o with { Optimizer = v }, o => o.Optimizer),
+        Choice<OptimizerKind>("optimizer", (o, v) => o with { Optimizer = v }, o => o.Optimizer),
         Real("momentum", (o, v) => o with { Momentum = v }, o => o.Momentum),
         Whole("embedding-dim", (o, v) => o with { EmbeddingDim = v }, o => o.EmbeddingDim),
         Whole("samples-per-class", (o, v) => o with { SamplesPerClass = v }, o => o.SamplesPerClass),
         Whole("train-limit", (o, v) => o with { TrainLimit = v }, o => o.TrainLimit),
         Whole("test-limit", (o, v) => o with { TestLimit = v }, o => o.TestLimit),
         Real("imbalance-ratio", (o, v) => o with { ImbalanceRatio = v }, o => o.ImbalanceRatio),
-        Text("augment", (o, v) => o with { Augment = v }, o => o.Augment),
+        Choice<AugmentMode>("augment", (o, v) => o with { Augment = v }, o => o.Augment),
         Whole("seed", (o, v) => o with { Seed = v }, o => o.Seed),
-    }.ToDictionary(k => k.Name, StringComparer.Ordinal);
-
-    /// <summary>Every key, in display order.</summary>
-    public static IReadOnlyList<string> Names { get; } =
-    [
-        "dataset", "model", "loss", "beta", "gamma", "label-smoothing", "margin", "margin-beta", "margin-beta-lr", "mining",
-        "proxy-lr-mult", "npair-l2", "epochs", "batch-size", "lr", "weight-decay", "optimizer", "momentum", "embedding-dim",
-        "samples-per-class", "train-limit", "test-limit", "imbalance-ratio", "augment", "seed",
     ];
+
+    private static readonly Dictionary<string, Key> Keys =
+        Before.Concat(LossRegistry.OptionKeys.Select(LossKey)).Concat(After).ToDictionary(k => k.Name, StringComparer.Ordinal);
+
+    /// <summary>Every key, in display order: dataset, model, loss, the loss options, then the other training options.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. Before.Select(k => k.Name), .. LossRegistry.OptionKeys, .. After.Select(k => k.Name)];
 
     /// <summary>Whether the key's values are numbers (plotted and refined on a numeric axis).</summary>
     public static bool IsNumeric(string key) => Find(key).Numeric;
 
     /// <summary>Whether the key's values are whole numbers (refinement midpoints are rounded to integers).</summary>
     public static bool IsInteger(string key) => Find(key).Integer;
+
+    /// <summary>Whether the key is an option of a loss (see <see cref="LossRegistry.OptionKeys"/>).</summary>
+    public static bool IsLossOption(string key) => LossRegistry.OptionKeys.Contains(key);
 
     /// <summary>The value in canonical form (numbers in shortest invariant notation, so <c>4.0</c> and <c>4</c> are one value).</summary>
     /// <exception cref="ArgumentException">Unknown key, or a value that is not of the key's type.</exception>
@@ -62,8 +58,13 @@ public static class OptionKeys
         return Find(key).Canonical(value.Trim());
     }
 
-    /// <summary>Options with <paramref name="key"/> set to <paramref name="value"/>.</summary>
-    /// <exception cref="ArgumentException">Unknown key, or a value that is not of the key's type.</exception>
+    /// <summary>
+    /// Options with <paramref name="key"/> set to <paramref name="value"/>. A loss option needs a loss that has it.
+    /// Changing the loss starts from the new loss's defaults and keeps the values of the options both losses have
+    /// that differ from the old loss's defaults (so <c>--loss triplet --margin 0.3 --grid loss=triplet,contrastive</c>
+    /// gives both the margin 0.3).
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown key, a value that is not of the key's type, or a loss option of another loss.</exception>
     public static TrainOptions Apply(TrainOptions options, string key, string value)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -71,7 +72,10 @@ public static class OptionKeys
         return Find(key).Apply(options, value.Trim());
     }
 
-    /// <summary>The option's value in canonical form, or null when it is unset (the loss's default).</summary>
+    /// <summary>
+    /// The option's value in canonical form; for a loss option, null when the loss has no such option or it has the
+    /// loss's default (so that runs of different losses differ only in the options that were set).
+    /// </summary>
     public static string? Read(TrainOptions options, string key)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -84,6 +88,45 @@ public static class OptionKeys
         return Keys.TryGetValue(key, out var found)
             ? found
             : throw new ArgumentException($"unknown option '{key}'; valid: {string.Join(", ", Names)}", nameof(key));
+    }
+
+    private static LossOptions SwitchLoss(LossOptions current, LossDefinition next)
+    {
+        var previous = LossRegistry.Of(current);
+        if (previous == next)
+        {
+            return current;
+        }
+
+        var options = next.Defaults;
+        foreach (var option in next.Options)
+        {
+            var old = previous.Option(option.Key);
+            if (old is not null && old.ValueType == option.ValueType && old.Format(current) is { } text && text != old.Default)
+            {
+                options = option.With(options, text);
+            }
+        }
+
+        return options;
+    }
+
+    private static Key LossKey(string key)
+    {
+        var options = LossRegistry.All.SelectMany(d => d.Options).Where(o => o.Key == key).ToArray();
+        var first = options[0];
+        if (options.Any(o => o.ValueType != first.ValueType))
+        {
+            throw new InvalidOperationException($"loss option {key} has different types in different losses");
+        }
+
+        return new Key(
+            key,
+            first.IsNumeric,
+            false,
+            first.Canonical,
+            (o, v) => o with { LossOptions = LossRegistry.Of(o.LossOptions).With(o.LossOptions, key, v) },
+            o => LossRegistry.Of(o.LossOptions).Option(key) is { } option && option.Format(o.LossOptions) is { } value && value != option.Default ? value : null);
     }
 
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
@@ -100,6 +143,10 @@ public static class OptionKeys
 
     private static Key Text(string name, Func<TrainOptions, string, TrainOptions> apply, Func<TrainOptions, string?> read) =>
         new(name, false, false, v => v.Length > 0 ? v : throw new ArgumentException($"{name}: empty value", name), apply, read);
+
+    private static Key Choice<T>(string name, Func<TrainOptions, T, TrainOptions> apply, Func<TrainOptions, T> read)
+        where T : struct, Enum =>
+        new(name, false, false, v => EnumNames.Format(EnumNames.Parse<T>(v, name)), (o, v) => apply(o, EnumNames.Parse<T>(v, name)), o => EnumNames.Format(read(o)));
 
     private static Key Real(string name, Func<TrainOptions, double, TrainOptions> apply, Func<TrainOptions, double?> read) =>
         new(name, true, false, v => Format(ParseReal(name, v)), (o, v) => apply(o, ParseReal(name, v)), o => read(o) is { } x ? Format(x) : null);

@@ -1,4 +1,5 @@
 using LossLab.Data;
+using LossLab.Losses;
 using LossLab.Training;
 
 namespace LossLab.Experiments;
@@ -62,7 +63,9 @@ public static class Reproduction
         // key: the paper's experiment (E4 in two parts, whose reported figures differ).
         ExperimentPlan Compare(TrainOptions options, int n, string key, string what)
         {
-            var plan = ExperimentPlan.Compare(options, ExperimentPlan.PaperLosses, n, $"{id} ({preset} preset) — {what}: {options.Model} on {options.Dataset}, {options.Epochs} epochs, {n} seed(s)");
+            // Every loss with its defaults, except the improved loss's options (E4's Fashion-MNIST part sets them).
+            var losses = ExperimentPlan.PaperLosses.Select(l => l == options.Loss ? options.LossOptions : LossRegistry.Find(l).Defaults).ToArray();
+            var plan = ExperimentPlan.Compare(options, losses, n, $"{id} ({preset} preset) — {what}: {options.Model} on {options.Dataset}, {options.Epochs} epochs, {n} seed(s)");
             return plan with { Experiment = key, Preset = preset };
         }
     }
@@ -100,7 +103,7 @@ public static class Reproduction
         };
         var preset = quick ? "quick" : "paper";
         var plan = ExperimentPlan.ForSweep(
-            options with { Loss = "improved" },
+            options with { LossOptions = new ImprovedLossOptions() },
             spec,
             $"E1 ({preset} preset) — Figs. 1–4: beta and gamma of the improved loss, {options.Model} on {options.Dataset}, {options.Epochs} epochs, selected on the {(spec.SelectOn == "val" ? "validation" : "test")} split");
         return plan with { Experiment = "E1", Preset = preset };
@@ -108,7 +111,7 @@ public static class Reproduction
 
     // The paper set beta=4, gamma=10 for Fashion-MNIST (its CIFAR values are the loss's defaults, 4 and 5).
     private static TrainOptions WithBetaGamma(TrainOptions options, double beta, double gamma) =>
-        options with { LossOptions = options.LossOptions with { Beta = beta, Gamma = gamma } };
+        options with { LossOptions = new ImprovedLossOptions { Beta = beta, Gamma = gamma } };
 
     // Quick runs use Fashion-MNIST (installed offline) in place of CIFAR-10; E4's CIFAR-100 part keeps its dataset,
     // since another dataset is what it is about.

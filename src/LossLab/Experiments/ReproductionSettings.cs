@@ -1,3 +1,5 @@
+using LossLab.Training;
+
 namespace LossLab.Experiments;
 
 /// <summary>What the user may change about a reproduction; null keeps the preset's value.</summary>
@@ -15,8 +17,8 @@ public sealed record ReproductionSettings
     /// <summary>libtorch threads; the quick preset uses 2.</summary>
     public int? Threads { get; init; }
 
-    /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</summary>
-    public string? Device { get; init; }
+    /// <summary>Where the runs train; null keeps auto.</summary>
+    public DeviceKind? Device { get; init; }
 
     /// <summary>Epochs of every run.</summary>
     public int? Epochs { get; init; }

@@ -61,7 +61,9 @@ public static class ModelExporter
             NormalizationMean = saved.Data.Mean,
             NormalizationStd = saved.Data.Std,
             Loss = saved.Options.Loss.ToLowerInvariant(),
-            LossParameters = LossRegistry.DescribeEffective(saved.Options.Loss, saved.Options.LossOptions),
+            LossParameters = LossRegistry.Of(saved.Options.LossOptions).Options
+                .Where(o => o.Format(saved.Options.LossOptions) is not null)
+                .ToDictionary(o => o.Key, o => (object)o.Format(saved.Options.LossOptions)!),
             LossEntries = tensors.Select(t => t.Key).Where(n => n.StartsWith(StateDictLoader.LossPrefix, StringComparison.Ordinal)).ToArray(),
             SoftmaxScale = hasClassifier ? scale : null,
             Probabilities = hasClassifier ? (scale == 1.0 ? "softmax(logits)" : string.Create(CultureInfo.InvariantCulture, $"softmax({scale:R} * logits)")) : null,

@@ -61,7 +61,7 @@ public static class StateDictLoader
         using var file = PyTorchStateDict.Read(options.InitFrom);
 
         // Names do not depend on the channels or classes: a probe with 1 channel and 2 classes has all of them.
-        using var loss = LossRegistry.Create(options.Loss, options.LossOptions, 2, options.EmbeddingDim);
+        using var loss = LossRegistry.Create(options.LossOptions, new LossContext(2, options.EmbeddingDim, [1, 1]));
         using var model = ModelRegistry.Create(options.Model, 1, loss.Input == LossInput.Logits ? 2 : 0, options.EmbeddingDim);
         var names = Targets(model, loss).Keys.ToHashSet(StringComparer.Ordinal);
         var unexpected = file.Tensors.Keys.Where(n => !names.Contains(n)).ToArray();

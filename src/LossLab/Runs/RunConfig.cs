@@ -5,11 +5,8 @@ namespace LossLab.Runs;
 /// <summary>Content of <c>config.json</c>: the options plus what is needed to rerun and compare the run.</summary>
 public sealed record RunConfig
 {
-    /// <summary>The training options as given (after presets).</summary>
+    /// <summary>The training options as given (after presets), the loss's with every value in force (defaults included).</summary>
     public TrainOptions Options { get; init; } = new();
-
-    /// <summary>Loss hyper-parameters in force, defaults filled in.</summary>
-    public IReadOnlyDictionary<string, object> LossParameters { get; init; } = new Dictionary<string, object>();
 
     /// <summary>Where the data came from.</summary>
     public string DataSource { get; init; } = "";

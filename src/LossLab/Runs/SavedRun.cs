@@ -55,9 +55,9 @@ public sealed class SavedRun : IDisposable
     /// <param name="checkpoint"><c>best</c> (default), <c>last</c>, or the path of a checkpoint file written for this run.</param>
     /// <param name="dataset">Evaluate on this dataset instead of the run's own (same classes and image shape).</param>
     /// <param name="dataDir">Data root for the dataset.</param>
-    /// <param name="device"><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</param>
-    /// <exception cref="DataFormatException">The directory is not a run, or the checkpoint is missing, unreadable or another run's.</exception>
-    public static SavedRun Open(string directory, string checkpoint = "best", string? dataset = null, string? dataDir = null, string device = "auto")
+    /// <param name="device">Where to evaluate; auto (default) picks CUDA when available.</param>
+    /// <exception cref="DataFormatException">The directory is not a run, or the checkpoint is missing or unreadable.</exception>
+    public static SavedRun Open(string directory, string checkpoint = "best", string? dataset = null, string? dataDir = null, DeviceKind device = DeviceKind.Auto)
     {
         ArgumentNullException.ThrowIfNull(directory);
         if (!Directory.Exists(directory))
@@ -93,7 +93,18 @@ public sealed class SavedRun : IDisposable
                 throw new ArgumentException($"--dataset: {options.Dataset} has {data.NumClasses} classes, the model was trained on {config.NumClasses}", "--dataset");
             }
 
-            var loss = LossRegistry.Create(options.Loss, options.LossOptions, data.NumClasses, options.EmbeddingDim);
+            Tensor trainLabels;
+            using (var trainIndices = RunSubsets.Train(options, data))
+            {
+                trainLabels = data.Train.Labels.index_select(0, trainIndices);
+            }
+
+            LossModule loss;
+            using (trainLabels)
+            {
+                loss = TrainingSession.CreateLoss(options, data.NumClasses, trainLabels.data<long>().ToArray());
+            }
+
             var model = ModelRegistry.Create(options.Model, data.Channels, loss.Input == LossInput.Logits ? data.NumClasses : 0, options.EmbeddingDim);
             try
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using LossLab.Data;
 using LossLab.Losses;
 using LossLab.Models;
@@ -29,11 +30,15 @@ public sealed record TrainOptions
     /// <summary>Architecture name (see <c>losslab models</c>). Default small-cnn.</summary>
     public string Model { get; init; } = "small-cnn";
 
-    /// <summary>Loss name (see <c>losslab losses</c>). Default improved.</summary>
-    public string Loss { get; init; } = "improved";
+    /// <summary>
+    /// The loss and its hyper-parameters: the options record of one registered loss (see <c>losslab losses</c>), with
+    /// every value in force. Default <see cref="ImprovedLossOptions"/> with its defaults.
+    /// </summary>
+    public LossOptions LossOptions { get; init; } = new ImprovedLossOptions();
 
-    /// <summary>Loss hyper-parameters; null fields take the loss's defaults.</summary>
-    public LossOptions LossOptions { get; init; } = new();
+    /// <summary>The loss's name, from <see cref="LossOptions"/>.</summary>
+    [JsonIgnore]
+    public string Loss => LossRegistry.Of(LossOptions).Name;
 
     /// <summary>Training epochs. Default 2.</summary>
     public int Epochs { get; init; } = 2;
@@ -47,8 +52,8 @@ public sealed record TrainOptions
     /// <summary>Weight decay (L2). Default 0 (the paper's preset: 4e-4).</summary>
     public double WeightDecay { get; init; }
 
-    /// <summary><c>adam</c> (default) or <c>sgd</c>.</summary>
-    public string Optimizer { get; init; } = "adam";
+    /// <summary>The optimizer. Default Adam.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 
     /// <summary>SGD momentum. Default 0.9.</summary>
     public double Momentum { get; init; } = 0.9;
@@ -68,8 +73,8 @@ public sealed record TrainOptions
     /// <summary>Class-imbalance ratio r ≥ 1 of the training set (class c keeps n·r^(−c/(C−1))); null for none.</summary>
     public double? ImbalanceRatio { get; init; }
 
-    /// <summary><c>auto</c> (on for 32×32 colour datasets), <c>on</c> or <c>off</c>: pad-4 random crop and horizontal flip.</summary>
-    public string Augment { get; init; } = "auto";
+    /// <summary>Pad-4 random crop and horizontal flip. Default auto: on for 32×32 colour datasets.</summary>
+    public AugmentMode Augment { get; init; } = AugmentMode.Auto;
 
     /// <summary>Seed of model initialisation, sampling and augmentation. Default 1.</summary>
     public int Seed { get; init; } = 1;
@@ -80,8 +85,8 @@ public sealed record TrainOptions
     /// </summary>
     public int? Threads { get; init; }
 
-    /// <summary><c>auto</c> (CUDA when available), <c>cpu</c> or <c>cuda</c>.</summary>
-    public string Device { get; init; } = "auto";
+    /// <summary>Where to train. Default auto: CUDA when available.</summary>
+    public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
     /// <summary>Data root given with <c>--data-dir</c>.</summary>
     public string? DataDir { get; init; }
@@ -92,15 +97,8 @@ public sealed record TrainOptions
     /// <summary>Whether to compute the embedding metrics (k-means NMI, pair F1, Recall@K) every epoch. Default true.</summary>
     public bool EmbeddingMetrics { get; init; } = true;
 
-    /// <summary><c>stop</c> (default) ends the run on a non-finite loss or gradient; <c>skip-batch</c> skips that batch.</summary>
-    public string OnNan { get; init; } = "stop";
-
-    /// <summary>
-    /// Fraction of the training set, in [0, 0.5), held out class-balanced as a validation split and evaluated
-    /// instead of the test split (the same images for every seed and setting, so runs compare on equal terms);
-    /// <see cref="TestLimit"/> then limits the validation images. Default 0: evaluate on the test split.
-    /// </summary>
-    public double ValidationFraction { get; init; }
+    /// <summary>What a non-finite loss or gradient does. Default stop: the run ends.</summary>
+    public NanPolicy OnNan { get; init; } = NanPolicy.Stop;
 
     /// <summary>
     /// A PyTorch state_dict file (<c>torch.save(model.state_dict(), path)</c>, or <c>losslab export</c>) to start from
@@ -111,6 +109,13 @@ public sealed record TrainOptions
     /// <summary>Whether <see cref="InitFrom"/> must hold exactly the run's tensors; otherwise those whose names and shapes match are loaded. Default false.</summary>
     public bool InitFromStrict { get; init; }
 
+    /// <summary>
+    /// Fraction of the training set, in [0, 0.5), held out class-balanced as a validation split and evaluated
+    /// instead of the test split (the same images for every seed and setting, so runs compare on equal terms);
+    /// <see cref="TestLimit"/> then limits the validation images. Default 0: evaluate on the test split.
+    /// </summary>
+    public double ValidationFraction { get; init; }
+
     /// <summary>Preset the values came from (<c>default</c> or <c>paper</c>).</summary>
     public string Preset { get; init; } = "default";
 
@@ -120,12 +125,7 @@ public sealed record TrainOptions
         // Options read back from a damaged config.json may hold nulls where the command line never could.
         ArgumentNullException.ThrowIfNull(Dataset, "--dataset");
         ArgumentNullException.ThrowIfNull(Model, "--model");
-        ArgumentNullException.ThrowIfNull(Loss, "--loss");
         ArgumentNullException.ThrowIfNull(LossOptions, "--loss");
-        ArgumentNullException.ThrowIfNull(Optimizer, "--optimizer");
-        ArgumentNullException.ThrowIfNull(Augment, "--augment");
-        ArgumentNullException.ThrowIfNull(Device, "--device");
-        ArgumentNullException.ThrowIfNull(OnNan, "--on-nan");
         ArgumentNullException.ThrowIfNull(Preset, "--preset");
 
         if (!Dataset.StartsWith(DatasetRegistry.FolderPrefix, StringComparison.Ordinal) && !DatasetRegistry.Names.Contains(Dataset, StringComparer.OrdinalIgnoreCase))
@@ -138,27 +138,11 @@ public sealed record TrainOptions
             throw new ArgumentException($"--model: unknown model '{Model}'; valid: {string.Join(", ", ModelRegistry.Names)}", "--model");
         }
 
-        if (!LossRegistry.Names.Contains(Loss, StringComparer.OrdinalIgnoreCase))
+        // The options record checked its values when they were set; only the class count (known once the data is
+        // loaded) can check the number of class weights.
+        if (!LossRegistry.All.Any(d => d.OptionsType == LossOptions.GetType()))
         {
-            throw new ArgumentException($"--loss: unknown loss '{Loss}'; valid: {string.Join(", ", LossRegistry.Names)}", "--loss");
-        }
-
-        // Only the class count (known once the data is loaded) can check the number of weights; their values can be checked now.
-        var badWeights = LossOptions.Alpha?.Where(a => !(a >= 0) || double.IsInfinity(a)).ToArray() ?? [];
-        if (badWeights.Length > 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(LossOptions.Alpha), badWeights[0], "loss option Alpha must be finite and ≥ 0 for every class");
-        }
-
-        if (LossOptions.Alpha is { Length: > 0 } weights && weights.All(a => a == 0))
-        {
-            throw new ArgumentException("loss option Alpha: at least one class weight must be > 0 (with all 0 the loss is 0 on every batch and nothing trains)", nameof(LossOptions.Alpha));
-        }
-
-        // Resolving the effective settings checks every hyper-parameter's range.
-        foreach (var (name, value) in LossRegistry.DescribeEffective(Loss, LossOptions))
-        {
-            RequireSingleRange(name, value);
+            throw new ArgumentException($"--loss: {LossOptions.GetType().Name} are the options of no registered loss; valid losses: {string.Join(", ", LossRegistry.Names)}", "--loss");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, "--epochs");
@@ -250,29 +234,33 @@ public sealed record TrainOptions
             throw new ArgumentException("--init-from-strict: needs --init-from FILE", "--init-from-strict");
         }
 
-        RequireOneOf("--optimizer", Optimizer, "adam", "sgd");
-        RequireOneOf("--augment", Augment, "auto", "on", "off");
-        RequireOneOf("--device", Device, "auto", "cpu", "cuda");
-        RequireOneOf("--on-nan", OnNan, "stop", "skip-batch");
+        RequireDefined(Optimizer, "--optimizer");
+        RequireDefined(Augment, "--augment");
+        RequireDefined(Device, "--device");
+        RequireDefined(OnNan, "--on-nan");
     }
 
     /// <summary>
     /// The loss built from these options, to ask it whether it draws P×K batches and which parameters it trains,
-    /// so those rules live in the loss alone. It has as many classes as --alpha has weights (alpha must match the
-    /// class count), at least 2.
+    /// so those rules live in the loss alone. It has as many classes as the class weights (which must match the
+    /// class count), at least 2, one image each.
     /// </summary>
-    private LossModule ProbeLoss() =>
-        LossRegistry.Create(Loss, LossOptions, Math.Max(2, LossOptions.Alpha?.Length ?? 0), EmbeddingDim);
+    private LossModule ProbeLoss()
+    {
+        var definition = LossRegistry.Of(LossOptions);
+        var classes = definition.Options.Select(o => o.Read(LossOptions)).OfType<ClassWeights>().Select(w => w.Weights?.Count ?? 0).Append(2).Max();
+        return definition.Create(LossOptions, new LossContext(classes, EmbeddingDim, Enumerable.Repeat(1L, classes).ToArray()));
+    }
 
     /// <summary>
     /// The largest learning rate whose first step float32 weights can hold: Adam's first step moves each weight by
     /// lr / (1 − β₁) = 10 × lr whatever the gradient, and SGD takes lr itself as a float32 factor.
     /// </summary>
-    private static double MaxLearningRate(string? optimizer) =>
-        optimizer == "sgd" ? float.MaxValue : float.MaxValue * (1 - AdamBeta1);
+    private static double MaxLearningRate(OptimizerKind optimizer) =>
+        optimizer == OptimizerKind.Sgd ? float.MaxValue : float.MaxValue * (1 - AdamBeta1);
 
-    private static string FirstStepReason(string? optimizer) =>
-        optimizer == "sgd"
+    private static string FirstStepReason(OptimizerKind optimizer) =>
+        optimizer == OptimizerKind.Sgd
             ? "SGD multiplies by the learning rate in float32"
             : "Adam's first step moves every weight by 10 × the learning rate, in float32";
 
@@ -284,28 +272,12 @@ public sealed record TrainOptions
         _ => "--lr",
     };
 
-    /// <summary>Losses compute in float32: a larger value would silently become Inf (an --alpha of 1e39 is Inf in every batch).</summary>
-    private static void RequireSingleRange(string name, object value)
+    private static void RequireDefined<T>(T value, string option)
+        where T : struct, Enum
     {
-        var values = value switch
+        if (!Enum.IsDefined(value))
         {
-            double d => [d],
-            double[] array => array,
-            _ => [],
-        };
-        if (values.Any(v => Math.Abs(v) > float.MaxValue))
-        {
-            // The parameter name is the LossOptions property, which the command line maps to its flag.
-            var property = char.ToUpperInvariant(name[0]) + name[1..];
-            throw new ArgumentOutOfRangeException(property, values.First(v => Math.Abs(v) > float.MaxValue), $"loss option {property} must be at most {float.MaxValue:R} in magnitude (losses compute in float32)");
-        }
-    }
-
-    private static void RequireOneOf(string option, string value, params string[] valid)
-    {
-        if (!valid.Contains(value, StringComparer.Ordinal))
-        {
-            throw new ArgumentException($"{option}: '{value}' is not valid; valid: {string.Join(", ", valid)}", option);
+            throw new ArgumentException($"{option}: '{value}' is not valid; valid: {string.Join(", ", EnumNames.Names<T>())}", option);
         }
     }
 }

@@ -109,7 +109,6 @@ public sealed class Trainer
             run.StartRun(new RunConfig
             {
                 Options = options,
-                LossParameters = LossRegistry.DescribeEffective(options.Loss, options.LossOptions),
                 DataSource = data.Source,
                 TrainImages = session.TrainPositions.Length,
                 TestImages = (int)session.TestIndices.shape[0],

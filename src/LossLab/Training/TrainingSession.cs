@@ -57,13 +57,13 @@ internal sealed class TrainingSession : IDisposable
             trainLabels = selected.data<long>().ToArray();
         }
 
-        Loss = LossRegistry.Create(options.Loss, options.LossOptions, data.NumClasses, options.EmbeddingDim);
+        Loss = CreateLoss(options, data.NumClasses, trainLabels);
         Model = ModelRegistry.Create(options.Model, data.Channels, Loss.Input == LossInput.Logits ? data.NumClasses : 0, options.EmbeddingDim);
         Model.to(Device);
         Loss.to(Device);
         Optimizer = CreateOptimizer(options, Model, Loss);
 
-        var augment = options.Augment == "on" || (options.Augment == "auto" && data.Channels == 3 && data.Height == 32);
+        var augment = options.Augment == AugmentMode.On || (options.Augment == AugmentMode.Auto && data.Channels == 3 && data.Height == 32);
         Transform = new BatchTransform(data.Mean, data.Std, augment ? new AugmentOptions() : null);
     }
 
@@ -231,7 +231,7 @@ internal sealed class TrainingSession : IDisposable
 
     private double? OnNonFinite(int epoch, int batch, string what)
     {
-        if (options.OnNan == "skip-batch")
+        if (options.OnNan == NanPolicy.SkipBatch)
         {
             // Skipping helps a batch that went wrong, not weights that already are NaN: every later batch would fail too.
             Trainer.EnsureFiniteWeights(Model, Loss, epoch, batch, what);
@@ -261,10 +261,22 @@ internal sealed class TrainingSession : IDisposable
         return named[Array.IndexOf(flags, false)].name;
     }
 
+    /// <summary>The run's loss, told the number of classes, the embedding width and the images per class of <paramref name="trainLabels"/>.</summary>
+    internal static LossModule CreateLoss(TrainOptions options, int numClasses, IEnumerable<long> trainLabels)
+    {
+        var counts = new long[numClasses];
+        foreach (var label in trainLabels)
+        {
+            counts[label]++;
+        }
+
+        return LossRegistry.Create(options.LossOptions, new LossContext(numClasses, options.EmbeddingDim, counts));
+    }
+
     internal static optim.Optimizer CreateOptimizer(TrainOptions options, LabModel model, LossModule loss)
     {
         var lossParameters = loss.ParameterGroups;
-        if (options.Optimizer == "sgd")
+        if (options.Optimizer == OptimizerKind.Sgd)
         {
             var groups = new List<SGD.ParamGroup>
             {

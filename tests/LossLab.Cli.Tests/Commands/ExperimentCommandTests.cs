@@ -92,6 +92,26 @@ public sealed class ExperimentCommandTests
         Assert.True(File.Exists(Path.Combine(dir, Report.HtmlFileName)));
     }
 
+    [Fact]
+    public void Should_GiveBetaAndGammaToTheImprovedLossOnly_When_ComparingWithFocal()
+    {
+        // Given a comparison of improved and focal with the paper's Fashion-MNIST beta and gamma
+        Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
+        using var dirFolder = new TempFolder("cmp-gamma");
+        var dir = dirFolder.Path;
+
+        // When it runs
+        var (code, _, error) = CliRunner.Run(["compare", "--losses", "improved,focal", "--seeds", "1", "--beta", "4", "--gamma", "10", "--no-report", .. Tiny, "--out", dir]);
+
+        // Then improved trained with beta 4 and gamma 10, and focal with its own gamma 2, as each run's config.json says
+        Assert.True(code == 0, error);
+        var runs = ExperimentPlan.Load(dir)!.Runs.ToDictionary(r => r.Options.Loss, r => r.Options.LossOptions);
+        Assert.Equal(new LossLab.Losses.ImprovedLossOptions { Beta = 4, Gamma = 10 }, runs["improved"]);
+        Assert.Equal(new LossLab.Losses.FocalLossOptions(), runs["focal"]);
+        var config = new LossLab.Runs.RunDirectory(Path.Combine(dir, "runs", "loss=focal_seed=1")).ReadConfig()!;
+        Assert.Equal(2, Assert.IsType<LossLab.Losses.FocalLossOptions>(config.Options.LossOptions).Gamma);
+    }
+
     [Theory]
     [InlineData(new[] { "compare", "--loss", "ce" }, "--losses")]
     [InlineData(new[] { "compare", "--losses", "ce,hinge" }, "hinge")]
@@ -101,6 +121,8 @@ public sealed class ExperimentCommandTests
     [InlineData(new[] { "sweep", "--grid", "beta=2,4", "--refine", "beta=2:16" }, "--refine")]
     [InlineData(new[] { "sweep", "--grid", "beta=2,4", "--select-on", "train" }, "--select-on")]
     [InlineData(new[] { "sweep", "--grid", "beta=2,4", "--shard", "3/2" }, "--shard")]
+    [InlineData(new[] { "sweep", "--grid", "margin=0.1,0.2" }, "loss 'improved' has no option 'margin'")]
+    [InlineData(new[] { "sweep", "--loss", "triplet", "--grid", "mining=hardest" }, "--mining: 'hardest' is not valid; valid: semi-hard, batch-hard")]
     [InlineData(new[] { "reproduce", "E9" }, "valid: E1, E2, E3, E4")]
     [InlineData(new[] { "reproduce", "E2", "--preset", "slow" }, "--preset")]
     public void Should_ExitWith2AndSayWhy_When_AnExperimentCommandIsInvalid(string[] args, string expected)

@@ -5,6 +5,7 @@ using LossLab.Losses;
 using LossLab.Models;
 using LossLab.Runs;
 using LossLab.Tests;
+using LossLab.Training;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -43,7 +44,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper log)
         Assert.True(trained.Code == 0, trained.Err);
         var caseDir = Directory.CreateDirectory(folder.File("case")).FullName;
         var content = new JsonObject { ["weights"] = "model.pt" };
-        using (var saved = SavedRun.Open(run, "best", device: "cpu"))
+        using (var saved = SavedRun.Open(run, "best", device: DeviceKind.Cpu))
         using (var scope = torch.NewDisposeScope())
         using (torch.no_grad())
         {
@@ -99,7 +100,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper log)
 
         // When LossLab builds the architecture, loads the file strictly and runs the same batch in eval mode,
         // in float32 and, converted, in float64
-        using var lossModule = LossRegistry.Create("improved", new LossOptions(), 10, 128);
+        using var lossModule = LossRegistry.Create(new ImprovedLossOptions(), new LossContext(10, 128));
         using var labModel = ModelRegistry.Create(model, 3, 10);
         using var file = PyTorchStateDict.Read(folder.File("init.pt"));
         var record = StateDictLoader.Load(labModel, lossModule, file, strict: true);

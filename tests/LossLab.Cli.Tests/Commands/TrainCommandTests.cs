@@ -41,6 +41,9 @@ public sealed class TrainCommandTests
 
         // Twelve steps are enough to beat chance (0.1) by far.
         Assert.True(final.GetProperty("accuracy").GetDouble() > 0.3, final.ToString());
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json")));
+        var loss = config.RootElement.GetProperty("options").GetProperty("loss_options");
+        Assert.Equal(("improved", 4.0, 10.0), (loss.GetProperty("loss").GetString(), loss.GetProperty("beta").GetDouble(), loss.GetProperty("gamma").GetDouble()));
         var csv = File.ReadAllLines(Path.Combine(dir, "metrics.csv"));
         Assert.Equal(2, csv.Length);
         Assert.StartsWith("epoch,train_loss,accuracy,f1_macro,nmi", csv[0], StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using LossLab.Data;
 using LossLab.Experiments;
+using LossLab.Losses;
 using LossLab.Runs;
 using LossLab.Training;
 
@@ -9,7 +10,7 @@ public sealed class ExperimentRunnerTests
 {
     private static readonly TrainOptions Tiny = new()
     {
-        Loss = "ce",
+        LossOptions = new CrossEntropyLossOptions(),
         TrainLimit = 200,
         TestLimit = 100,
         Epochs = 1,
@@ -26,7 +27,7 @@ public sealed class ExperimentRunnerTests
         using var threads = new TorchThreads(1);
         using var dirFolder = new TempFolder("runner");
         var dir = dirFolder.Path;
-        var plan = ExperimentPlan.Compare(Tiny, ["ce"], 3);
+        var plan = ExperimentPlan.Compare(Tiny, [new CrossEntropyLossOptions()], 3);
         using (var runner = Runner(dir))
         {
             Assert.Equal([plan.Runs[0].Id], runner.Run([plan.Runs[0]], CancellationToken.None).Trained);
@@ -64,7 +65,7 @@ public sealed class ExperimentRunnerTests
         // Given a run folder whose config has another learning rate than the spec
         using var dirFolder = new TempFolder("runner-other");
         var dir = dirFolder.Path;
-        var spec = ExperimentPlan.Compare(Tiny, ["ce"], 1).Runs[0];
+        var spec = ExperimentPlan.Compare(Tiny, [new CrossEntropyLossOptions()], 1).Runs[0];
         var folder = new RunDirectory(ExperimentRunner.RunPathIn(dir, spec.Id));
         folder.WriteConfig(new RunConfig { Options = spec.Options with { LearningRate = 0.5 } });
         folder.WriteSummary(new RunSummary { Completed = true, Epochs = 1 });
@@ -84,7 +85,7 @@ public sealed class ExperimentRunnerTests
         // Given a run folder marked as diverged
         using var dirFolder = new TempFolder("runner-failed");
         var dir = dirFolder.Path;
-        var spec = ExperimentPlan.Compare(Tiny, ["ce"], 1).Runs[0];
+        var spec = ExperimentPlan.Compare(Tiny, [new CrossEntropyLossOptions()], 1).Runs[0];
         var folder = new RunDirectory(ExperimentRunner.RunPathIn(dir, spec.Id));
         folder.WriteConfig(new RunConfig { Options = spec.Options });
         File.WriteAllText(Path.Combine(folder.Path, ExperimentRunner.FailedFileName), "non-finite loss at epoch 1, batch 3\n");

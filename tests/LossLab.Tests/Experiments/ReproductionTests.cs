@@ -1,4 +1,5 @@
 using LossLab.Experiments;
+using LossLab.Losses;
 
 namespace LossLab.Tests.Experiments;
 
@@ -26,7 +27,7 @@ public sealed class ReproductionTests
         Assert.Equal(["table1-cifar100", "fig9-fashion-mnist"], e4.Select(p => p.Folder));
         Assert.Equal("cifar100", e4[0].Plan.Base.Dataset);
         Assert.Equal("E4-fig9", e4[1].Plan.Experiment);
-        var improved = e4[1].Plan.Runs.First(r => r.Options.Loss == "improved").Options.LossOptions;
+        var improved = Assert.IsType<ImprovedLossOptions>(e4[1].Plan.Runs.First(r => r.Options.Loss == "improved").Options.LossOptions);
         Assert.Equal((4.0, 10.0), (improved.Beta, improved.Gamma));
     }
 
@@ -40,7 +41,7 @@ public sealed class ReproductionTests
         var e4 = Reproduction.Create("E4", "paper", new ReproductionSettings());
 
         // Then they train 70 epochs with Adam at lr 1e-5 and weight decay 4e-4 on the paper's architectures
-        Assert.All(e2.Runs, r => Assert.Equal(("googlenet", "folder:/data/mine", 70, "adam", 1e-5, 4e-4), (r.Options.Model, r.Options.Dataset, r.Options.Epochs, r.Options.Optimizer, r.Options.LearningRate, r.Options.WeightDecay)));
+        Assert.All(e2.Runs, r => Assert.Equal(("googlenet", "folder:/data/mine", 70, "adam", 1e-5, 4e-4), (r.Options.Model, r.Options.Dataset, r.Options.Epochs, EnumNames.Format(r.Options.Optimizer), r.Options.LearningRate, r.Options.WeightDecay)));
         Assert.Equal(7, e2.Runs.Count);
         Assert.Equal(("resnet50", "cifar10"), (e3.Base.Model, e3.Base.Dataset));
         Assert.Equal(("googlenet", "cifar100"), (e4[0].Plan.Base.Model, e4[0].Plan.Base.Dataset));

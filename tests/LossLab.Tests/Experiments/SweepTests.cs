@@ -1,5 +1,6 @@
 using LossLab.Evaluation;
 using LossLab.Experiments;
+using LossLab.Losses;
 using LossLab.Runs;
 using LossLab.Training;
 
@@ -141,8 +142,8 @@ public sealed class SweepTests
         {
             foreach (var run in runs)
             {
-                var beta = run.Options.LossOptions.Beta ?? 4;
-                var gamma = run.Options.LossOptions.Gamma ?? 5;
+                var improved = (ImprovedLossOptions)run.Options.LossOptions;
+                var (beta, gamma) = (improved.Beta, improved.Gamma);
                 var value = 0.5 + (score(beta, gamma) / 100) + (run.Options.Seed * 1e-6);
                 var metrics = new EpochMetrics { Epoch = 1, F1Macro = value, Nmi = value };
                 statuses[run.Id] = new RunStatus(RunState.Completed, new RunSummary { Completed = true, Epochs = 1, Final = metrics });

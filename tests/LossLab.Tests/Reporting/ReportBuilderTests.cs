@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using LossLab.Experiments;
+using LossLab.Losses;
 using LossLab.Reporting;
 
 namespace LossLab.Tests.Reporting;
@@ -207,7 +208,7 @@ public sealed partial class ReportBuilderTests
         // Given two run folders of separate train commands, with different losses
         using var rootFolder = new TempFolder("report-plain");
         var root = rootFolder.Path;
-        var plan = ExperimentPlan.Compare(SyntheticExperiment.Base, ["improved", "ce"], 1);
+        var plan = ExperimentPlan.Compare(SyntheticExperiment.Base, [new ImprovedLossOptions(), new CrossEntropyLossOptions()], 1);
         foreach (var run in plan.Runs)
         {
             SyntheticExperiment.WriteRun(root, run, Finals(run.Options.Loss, run.Options.Seed), recall: false);

@@ -1,5 +1,6 @@
 using LossLab.Evaluation;
 using LossLab.Experiments;
+using LossLab.Losses;
 using LossLab.Runs;
 using LossLab.Training;
 
@@ -19,7 +20,7 @@ internal static class SyntheticExperiment
     public static ExperimentPlan WriteCompare(
         string dir, string[] losses, int seeds, Func<string, int, double> final, string? experiment = null, Func<int, bool>? keep = null, TrainOptions? options = null, string? preset = null)
     {
-        var plan = ExperimentPlan.Compare(options ?? Base, losses, seeds) with { Experiment = experiment, Preset = preset };
+        var plan = ExperimentPlan.Compare(options ?? Base, losses.Select(l => LossRegistry.Find(l).Defaults).ToArray(), seeds) with { Experiment = experiment, Preset = preset };
         plan.Save(dir);
         for (var i = 0; i < plan.Runs.Count; i++)
         {
@@ -36,14 +37,14 @@ internal static class SyntheticExperiment
     /// <summary>Drives a sweep to its end, writing each requested run with final F1 = <paramref name="score"/>(beta, gamma).</summary>
     public static ExperimentPlan WriteSweep(string dir, SweepSpec spec, Func<double, double, double> score, string? experiment = null)
     {
-        var plan = ExperimentPlan.ForSweep(Base with { Loss = "improved" }, spec) with { Experiment = experiment };
+        var plan = ExperimentPlan.ForSweep(Base with { LossOptions = new ImprovedLossOptions() }, spec) with { Experiment = experiment };
         var sweep = new Sweep(plan.Base, spec);
         SweepState state;
         while (!(state = sweep.Replay(id => ExperimentRunner.StatusAt(ExperimentRunner.RunPathIn(dir, id)))).Finished)
         {
             foreach (var run in state.Pending)
             {
-                WriteRun(dir, run, score(run.Options.LossOptions.Beta ?? 4, run.Options.LossOptions.Gamma ?? 5), recall: false);
+                WriteRun(dir, run, score(((ImprovedLossOptions)run.Options.LossOptions).Beta, ((ImprovedLossOptions)run.Options.LossOptions).Gamma), recall: false);
             }
         }
 

@@ -29,7 +29,7 @@ public sealed class CheckpointRoundTripTests
         // Given a model trained two steps, checkpointed, and a fresh model (other seed) loaded from that checkpoint
         using var threads = new TorchThreads(1);
         using var dir = new TempFolder();
-        var options = new TrainOptions { Loss = lossName, Optimizer = optimizerName, EmbeddingDim = EmbeddingDim, BatchSize = 16 };
+        var options = new TrainOptions { LossOptions = LossRegistry.Find(lossName).Defaults, Optimizer = EnumNames.Parse<OptimizerKind>(optimizerName, "optimizer"), EmbeddingDim = EmbeddingDim, BatchSize = 16 };
         var (images, labels) = BatchTensors();
         using var disposeImages = images;
         using var disposeLabels = labels;
@@ -89,7 +89,7 @@ public sealed class CheckpointRoundTripTests
     {
         // Given a saved good checkpoint, then a NaN in one weight
         using var dir = new TempFolder();
-        var options = new TrainOptions { Loss = "ce", EmbeddingDim = EmbeddingDim };
+        var options = new TrainOptions { LossOptions = new CrossEntropyLossOptions(), EmbeddingDim = EmbeddingDim };
         var (model, loss, optimizer) = Create(options, "ce", seed: 1);
         var path = dir.File("last.ckpt");
         Checkpoint.Save(path, model, loss, optimizer, new TrainingState());
@@ -124,7 +124,7 @@ public sealed class CheckpointRoundTripTests
     {
         // Given a checkpoint, and a model of another embedding width
         using var dir = new TempFolder();
-        var options = new TrainOptions { Loss = "margin", EmbeddingDim = EmbeddingDim };
+        var options = new TrainOptions { LossOptions = new MarginLossOptions(), EmbeddingDim = EmbeddingDim };
         var (model, loss, optimizer) = Create(options, "margin", seed: 1);
         var path = dir.File("last.ckpt");
         Checkpoint.Save(path, model, loss, optimizer, new TrainingState());
@@ -167,9 +167,9 @@ public sealed class CheckpointRoundTripTests
         using var threads = new TorchThreads(1);
         using var dir = new TempFolder();
         var path = dir.File("last.ckpt");
-        var options = new TrainOptions { Loss = "margin", EmbeddingDim = 8 };
+        var options = new TrainOptions { LossOptions = new MarginLossOptions(), EmbeddingDim = 8 };
         torch.manual_seed(1);
-        using var loss = LossRegistry.Create("margin", new LossOptions(), 10, 8);
+        using var loss = LossRegistry.Create(new MarginLossOptions(), new LossContext(10, 8));
         using var model = ModelRegistry.Create("small-cnn", 1, 0, 8);
         using var optimizer = TrainingSession.CreateOptimizer(options, model, loss);
         Checkpoint.Save(path, model, loss, optimizer, new TrainingState { EpochsDone = 1, History = [new EpochMetrics { Epoch = 1 }] });
@@ -196,7 +196,7 @@ public sealed class CheckpointRoundTripTests
         // Given a checkpoint of a small-cnn with 16-wide embeddings and a small-cnn with 8-wide ones, whose
         // layouts agree for every convolution and differ only at the embedding layer, far into the layout
         using var dir = new TempFolder();
-        var (model, loss, optimizer) = Create(new TrainOptions { Loss = "triplet", EmbeddingDim = EmbeddingDim }, "triplet", seed: 1);
+        var (model, loss, optimizer) = Create(new TrainOptions { LossOptions = new TripletLossOptions(), EmbeddingDim = EmbeddingDim }, "triplet", seed: 1);
         var path = dir.File("last.ckpt");
         Checkpoint.Save(path, model, loss, optimizer, new TrainingState());
         using var narrow = ModelRegistry.Create("small-cnn", 1, 0, EmbeddingDim / 2);
@@ -220,7 +220,7 @@ public sealed class CheckpointRoundTripTests
     private static (LabModel Model, LossModule Loss, optim.Optimizer Optimizer) Create(TrainOptions options, string lossName, int seed)
     {
         torch.manual_seed(seed);
-        var loss = LossRegistry.Create(lossName, new LossOptions(), Classes, EmbeddingDim);
+        var loss = LossRegistry.Create(LossRegistry.Find(lossName).Defaults, new LossContext(Classes, EmbeddingDim));
         var model = ModelRegistry.Create("small-cnn", 1, loss.Input == LossInput.Logits ? Classes : 0, EmbeddingDim);
         return (model, loss, TrainingSession.CreateOptimizer(options, model, loss));
     }

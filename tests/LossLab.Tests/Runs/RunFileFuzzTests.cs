@@ -30,7 +30,7 @@ public sealed class RunFileFuzzTests(ITestOutputHelper output)
         using var dir = new TempFolder(inMemory: true);
         torch.manual_seed(1);
         using var model = nn.Sequential(("linear", nn.Linear(3, 4)), ("norm", nn.BatchNorm1d(4)));
-        using var loss = LossRegistry.Create("margin", new LossOptions(), 2, 4);
+        using var loss = LossRegistry.Create(new MarginLossOptions(), new LossContext(2, 4));
         using var optimizer = torch.optim.Adam(model.parameters().Concat(loss.parameters()), 1e-3);
         using (var scope = torch.NewDisposeScope())
         {
@@ -76,8 +76,8 @@ public sealed class RunFileFuzzTests(ITestOutputHelper output)
             new EpochMetrics { Epoch = 1, TrainLoss = 0.9, Accuracy = 0.5, F1Macro = 0.4, Nmi = 0.3, KmeansNmi = 0.3, PairF1 = 0.2, RecallAt1 = 0.6, RecallAt2 = 0.7, RecallAt4 = 0.8, RecallAt8 = 0.9, TrainSeconds = 1 },
             new EpochMetrics { Epoch = 2, TrainLoss = 0.7, Accuracy = 0.6, F1Macro = 0.5, Nmi = 0.4, SkippedBatches = 2 },
         };
-        var options = new TrainOptions { Loss = "improved", LossOptions = new LossOptions { Beta = 4, Alpha = [1, 2] }, TrainLimit = 100 };
-        run.WriteConfig(new RunConfig { Options = options, LossParameters = LossRegistry.DescribeEffective(options.Loss, options.LossOptions), NumClasses = 2, Versions = RunVersions.Collect() });
+        var options = new TrainOptions { LossOptions = new ImprovedLossOptions { Beta = 4, Alpha = ClassWeights.Of(1, 2) }, TrainLimit = 100 };
+        run.WriteConfig(new RunConfig { Options = options, NumClasses = 2, Versions = RunVersions.Collect() });
         run.WriteSummary(new RunSummary { Completed = true, Epochs = 2, Final = rows[1], Best = rows[1], Dataset = "fashion-mnist", Model = "small-cnn", Loss = "improved" });
         run.WriteMetrics(rows);
         var path = dir.File(file);

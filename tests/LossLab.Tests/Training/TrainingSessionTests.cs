@@ -1,4 +1,5 @@
 using LossLab.Data;
+using LossLab.Losses;
 using LossLab.Training;
 
 namespace LossLab.Tests.Training;
@@ -12,7 +13,7 @@ public sealed class TrainingSessionTests
         Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
         using var threads = new TorchThreads(1);
         using var data = DatasetRegistry.Load("fashion-mnist", new DataOptions());
-        var options = new TrainOptions { Dataset = "fashion-mnist", Loss = "ce", BatchSize = 16, TrainLimit = 64, TestLimit = 32, Threads = 1, Device = "cpu" };
+        var options = new TrainOptions { Dataset = "fashion-mnist", LossOptions = new CrossEntropyLossOptions(), BatchSize = 16, TrainLimit = 64, TestLimit = 32, Threads = 1, Device = DeviceKind.Cpu };
         using var session = new TrainingSession(options, data, new SilentObserver());
         var batches = session.Batches(1);
 
@@ -36,7 +37,7 @@ public sealed class TrainingSessionTests
         Assert.True(TestData.FashionMnistInstalled, "Fashion-MNIST missing: run scripts/setup.sh");
         using var threads = new TorchThreads(1);
         using var data = DatasetRegistry.Load("fashion-mnist", new DataOptions());
-        var options = new TrainOptions { Dataset = "fashion-mnist", Loss = "ce", BatchSize = 16, TrainLimit = 64, Threads = 1, Device = "cpu" };
+        var options = new TrainOptions { Dataset = "fashion-mnist", LossOptions = new CrossEntropyLossOptions(), BatchSize = 16, TrainLimit = 64, Threads = 1, Device = DeviceKind.Cpu };
         using var session = new TrainingSession(options, data, new SilentObserver());
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();

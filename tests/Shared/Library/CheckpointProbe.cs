@@ -14,7 +14,7 @@ internal static class CheckpointProbe
         var run = new RunDirectory(dir);
         var config = run.ReadConfig() ?? throw new InvalidOperationException($"{run.ConfigPath} missing");
         var options = config.Options;
-        using var loss = LossRegistry.Create(options.Loss, options.LossOptions, config.NumClasses, options.EmbeddingDim);
+        using var loss = LossRegistry.Create(options.LossOptions, new LossContext(config.NumClasses, options.EmbeddingDim, Enumerable.Repeat(1L, config.NumClasses).ToArray()));
         using var model = ModelRegistry.Create(options.Model, 1, loss.Input == LossInput.Logits ? config.NumClasses : 0, options.EmbeddingDim);
         using var optimizer = TrainingSession.CreateOptimizer(options, model, loss);
         return Checkpoint.Load(Path.Combine(dir, file), model, loss, optimizer);

@@ -5,11 +5,10 @@ using static TorchSharp.torch;
 namespace LossLab.Losses.Tests;
 
 /// <summary>
-/// The CPU path of the reduced metric losses, which mines and differentiates over the tensors' buffers: float32
-/// agrees with float64, rows without a usable negative are skipped, the sparse and dense contrastive gradients agree,
-/// and a seed fixes every draw.
+/// The reduced metric losses on the edges of their inputs: float32 agrees with float64, rows without a usable
+/// negative are skipped, and a seed fixes every draw.
 /// </summary>
-public sealed class ManagedMetricLossTests
+public sealed class MetricLossRobustnessTests
 {
     public static TheoryData<string> Losses() => new() { "triplet", "triplet-batch-hard", "margin", "margin-cutoff", "npair", "contrastive" };
 
@@ -88,44 +87,19 @@ public sealed class ManagedMetricLossTests
         var beta = torch.full(3, 1.2, dtype: ScalarType.Float64);
         using var generator = new Generator(13, torch.CPU);
 
-        // When the margin loss with the cutoff is summed, and the same with class 0 left out
+        // When the margin loss with the cutoff is computed per triplet and summed
+        var perTriplet = LossFunctions.Margin(x, labels, beta, distanceCutoff: true, generator: generator, reduction: Reduction.None);
         var all = LossFunctions.Margin(x, labels, beta, distanceCutoff: true, generator: generator, reduction: Reduction.Sum);
-        using var again = new Generator(13, torch.CPU);
-        var perTriplet = LossFunctions.Margin(x, labels, beta, distanceCutoff: true, generator: again, reduction: Reduction.None);
 
-        // Then the class 0 anchors yield no triplet (6 of 8 remain) and the sum is finite and equals the per-triplet sum
+        // Then the class 0 anchors yield no triplet (6 of 8 remain) and the sum is finite
         Assert.Equal(6, perTriplet.shape[0]);
-        Assert.True(AllFinite(all));
-        AssertClose(perTriplet.sum().item<double>(), all, 1e-12, "sum");
-    }
-
-    [Fact]
-    public void Should_MatchPerPairSum_When_ContrastiveGradientIsSparse()
-    {
-        // Given 10 classes × 2 in 64 dimensions, where no pair of different classes is within a margin of 0.5
-        using var scope = NewDisposeScope();
-        torch.manual_seed(72);
-        var labels = torch.arange(10).repeat(2);
-        var x = torch.randn(20, 64, dtype: ScalarType.Float64).requires_grad_();
-
-        foreach (var margin in new[] { 0.5, 1.9 })
-        {
-            // When the fused sum (sparse gradient product at 0.5, dense at 1.9) and the composed per-pair sum are differentiated
-            var fused = LossFunctions.Contrastive(x, labels, margin, Reduction.Sum);
-            var composed = LossFunctions.Contrastive(x, labels, margin, Reduction.None).sum();
-            var fusedGradient = torch.autograd.grad([fused], [x])[0];
-            var composedGradient = torch.autograd.grad([composed], [x])[0];
-
-            // Then they agree
-            AssertClose(composed.item<double>(), fused, 1e-12, $"margin {margin}");
-            AssertClose(composedGradient.data<double>().ToArray(), fusedGradient, 1e-12, $"margin {margin} gradient");
-        }
+        Assert.True(AllFinite(perTriplet) && AllFinite(all));
     }
 
     [Theory]
     [InlineData(Reduction.Mean)]
     [InlineData(Reduction.Sum)]
-    public void Should_MatchPerSampleLoss_When_ProxyNcaIsDifferentiatedForEmbeddingsAndProxies(Reduction reduction)
+    public void Should_AgreeWithFloat64_When_ProxyNcaIsDifferentiatedInFloat32(Reduction reduction)
     {
         // Given a batch and proxies of 5 classes in float64, and the same in float32
         using var scope = NewDisposeScope();
@@ -136,23 +110,17 @@ public sealed class ManagedMetricLossTests
         var x32 = x.detach().to(ScalarType.Float32).requires_grad_();
         var proxies32 = proxies.detach().to(ScalarType.Float32).requires_grad_();
 
-        // When the fused loss, the composed per-sample losses reduced alike, and the float32 loss are differentiated
-        var fused = LossFunctions.ProxyNca(x, labels, proxies, reduction);
-        var perSample = LossFunctions.ProxyNca(x, labels, proxies, Reduction.None);
-        var composed = reduction == Reduction.Mean ? perSample.mean() : perSample.sum();
-        var fusedGradients = torch.autograd.grad([fused], [x, proxies]);
-        var composedGradients = torch.autograd.grad([composed], [x, proxies]);
+        // When both are computed and differentiated for the embeddings and the proxies
+        var double64 = LossFunctions.ProxyNca(x, labels, proxies, reduction);
+        var gradients64 = torch.autograd.grad([double64], [x, proxies]);
         var single = LossFunctions.ProxyNca(x32, labels, proxies32, reduction);
         var singleGradients = torch.autograd.grad([single], [x32, proxies32]);
 
-        // Then the fused loss matches the composed one, and float32 matches float64 to its precision
-        AssertClose(composed.item<double>(), fused, 1e-12, "loss");
-        AssertClose(composed.item<double>(), single, 1e-5, "float32 loss");
+        // Then float32 matches float64 to its precision
+        AssertClose(double64.item<double>(), single, 1e-5, "float32 loss");
         for (var i = 0; i < 2; i++)
         {
-            var expected = composedGradients[i].data<double>().ToArray();
-            AssertClose(expected, fusedGradients[i], 1e-12, $"gradient {i}");
-            AssertClose(expected, singleGradients[i], 1e-4, $"float32 gradient {i}");
+            AssertClose(gradients64[i].data<double>().ToArray(), singleGradients[i], 1e-4, $"float32 gradient {i}");
         }
     }
 
