@@ -73,6 +73,12 @@ public sealed record TrainOptions
     /// <summary>Whether to compute the embedding metrics (k-means NMI, pair F1, Recall@K) every epoch. Default true.</summary>
     public bool EmbeddingMetrics { get; init; } = true;
 
+    /// <summary>
+    /// Training images, a seeded class-stratified subset, whose eval-mode embeddings give the class means that
+    /// models without a classifier predict by; null (default) uses every training image.
+    /// </summary>
+    public int? ClassMeanImages { get; init; }
+
     /// <summary><c>stop</c> (default) ends the run on a non-finite loss or gradient; <c>skip-batch</c> skips that batch.</summary>
     public string OnNan { get; init; } = "stop";
 
@@ -157,6 +163,11 @@ public sealed record TrainOptions
         if (TrainLimit is < 1)
         {
             throw new ArgumentOutOfRangeException("--train-limit", TrainLimit, "must be ≥ 1");
+        }
+
+        if (ClassMeanImages is < 1)
+        {
+            throw new ArgumentOutOfRangeException("--class-mean-images", ClassMeanImages, "must be ≥ 1");
         }
 
         if (TestLimit is < 1)
