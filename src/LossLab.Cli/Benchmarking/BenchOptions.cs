@@ -57,6 +57,12 @@ public sealed record BenchOptions
     /// <summary>Embeddings CSV (label, then values) to time the metrics on instead of synthetic clusters; null for synthetic.</summary>
     public string? EvalCsv { get; init; }
 
+    /// <summary>A saved run (directory) whose end-to-end evaluation to time each repeat, on its last checkpoint; null for none.</summary>
+    public string? EvalRun { get; init; }
+
+    /// <summary>Class-mean images of the <see cref="EvalRun"/> evaluation, overriding the run's own setting; null keeps it.</summary>
+    public int? ClassMeanImages { get; init; }
+
     /// <summary>The pipeline's dataset when none is given: the CIFAR-10 image archive beside the repository if present, else Fashion-MNIST.</summary>
     public static string DefaultDataset =>
         File.Exists(CifarArchive) ? $"folder:{CifarArchive}" : "fashion-mnist";
@@ -78,6 +84,11 @@ public sealed record BenchOptions
         if (Threads is < 1)
         {
             throw new ArgumentOutOfRangeException("--threads", Threads, "must be ≥ 1");
+        }
+
+        if (ClassMeanImages is < 1)
+        {
+            throw new ArgumentOutOfRangeException("--class-mean-images", ClassMeanImages, "must be ≥ 1");
         }
 
         if (EvalRestarts is < 1)
