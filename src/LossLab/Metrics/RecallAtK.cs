@@ -12,8 +12,8 @@ namespace LossLab.Metrics;
 /// </summary>
 public static class RecallAtK
 {
-    /// <summary>Scores held at once: 2²² floats (16 MiB) per block of queries.</summary>
-    internal const long BlockValues = 1L << 22;
+    /// <summary>Scores held at once: 2²⁴ floats (64 MiB) per block of queries.</summary>
+    internal const long BlockValues = 1L << 24;
 
     /// <summary>The K of the metric-learning protocol: 1, 2, 4, 8.</summary>
     public static IReadOnlyList<int> DefaultKs { get; } = [1, 2, 4, 8];
@@ -93,32 +93,29 @@ public static class RecallAtK
             // 2q·x − ‖x‖², the squared distance less ‖q‖², negated: larger is nearer.
             var scores = torch.addmm(norms.unsqueeze(0), x.narrow(0, start, rows), x.t(), beta: -1, alpha: 2);
             scores.diagonal(start).fill_(float.NegativeInfinity);
-            var (values, indices) = scores.topk(neighbours, dim: 1, largest: true, sorted: true);
+            // One more than needed: a tie between the K-th and the (K + 1)-th shows a tie at the edge.
+            var (values, indices) = scores.topk(Math.Min(neighbours + 1, (int)n), dim: 1, largest: true, sorted: true);
             blocks.Add(RankTies(scores, values, indices, neighbours).MoveToOuterDisposeScope());
         }
 
         return torch.cat(blocks, 0).MoveToOuterDisposeScope();
     }
 
-    // topk leaves the order of equal scores open. A row with a tie inside its top K, or more
-    // candidates at its K-th score than places left, gets its list rebuilt in the documented order
+    // topk leaves the order of equal scores open. A row with two equal scores among its first K + 1
+    // (a tie inside its top K, or at the K-th place) gets its list rebuilt in the documented order
     // (score descending, index ascending). Ties need duplicate points, so this path seldom runs.
     private static Tensor RankTies(Tensor scores, Tensor values, Tensor indices, int neighbours)
     {
-        var kth = values.narrow(1, neighbours - 1, 1);
-        var tied = (scores >= kth).sum(1) > neighbours;
-        if (neighbours > 1)
-        {
-            tied.logical_or_((values.narrow(1, 1, neighbours - 1) == values.narrow(1, 0, neighbours - 1)).any(1));
-        }
-
+        var found = values.shape[1];
+        var tied = (values.narrow(1, 1, found - 1) == values.narrow(1, 0, found - 1)).any(1);
         var rows = tied.nonzero().flatten().cpu().data<long>().ToArray();
+        var top = indices.narrow(1, 0, neighbours);
         if (rows.Length == 0)
         {
-            return indices;
+            return top;
         }
 
-        var ranked = indices.cpu();
+        var ranked = top.cpu().contiguous();
         foreach (var row in rows)
         {
             var rowScores = scores[row].cpu().data<float>().ToArray();
