@@ -1,7 +1,6 @@
 using LossLab.Models;
 using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace LossLab.Tests.Models;
 
