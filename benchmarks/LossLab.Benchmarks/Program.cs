@@ -6,9 +6,18 @@ namespace LossLab.Benchmarks;
 /// <summary>Micro-benchmarks of the pieces a training step is made of.</summary>
 public static class Program
 {
-    /// <summary>Measures libtorch's matrix-multiply throughput, the ceiling the trainer is compared with.</summary>
+    /// <summary>
+    /// Measures libtorch's matrix-multiply throughput, the ceiling the trainer is compared with; or, with
+    /// <c>class-means SIZES DRAWS RUN...</c> (sizes comma-separated), runs <see cref="ClassMeanSubsetStudy"/>.
+    /// </summary>
     public static int Main(string[] args)
     {
+        if (args is ["class-means", var sizes, var draws, .. var runs])
+        {
+            ClassMeanSubsetStudy.Run([.. sizes.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))], int.Parse(draws, System.Globalization.CultureInfo.InvariantCulture), runs);
+            return 0;
+        }
+
         var n = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1024;
         using var a = torch.randn(n, n);
         using var b = torch.randn(n, n);

@@ -59,6 +59,12 @@ public sealed record BenchOptions
     /// <summary>Embeddings CSV (label, then values) to time the metrics on instead of synthetic clusters; null for synthetic.</summary>
     public string? EvalCsv { get; init; }
 
+    /// <summary>A saved run (directory) whose end-to-end evaluation to time each repeat, on its last checkpoint; null for none.</summary>
+    public string? EvalRun { get; init; }
+
+    /// <summary>Class-mean images of the <see cref="EvalRun"/> evaluation, overriding the run's own setting; null keeps it.</summary>
+    public int? ClassMeanImages { get; init; }
+
     /// <summary>
     /// The pipeline's dataset when none is given: <c>cifar10</c> (colour images, augmented as in training) when its
     /// files are found in <see cref="DataDir"/> or the other places searched, else <c>fashion-mnist</c>.
@@ -84,6 +90,11 @@ public sealed record BenchOptions
         }
 
         Commands.TrainOptionSet.CheckThreads(Threads);
+        if (ClassMeanImages is < 1)
+        {
+            throw new ArgumentOutOfRangeException("--class-mean-images", ClassMeanImages, "must be ≥ 1");
+        }
+
         if (EvalRestarts is < 1 or > Commands.MetricsCommand.MaxRestarts)
         {
             throw new ArgumentOutOfRangeException("--restarts", EvalRestarts, $"--restarts must be ≥ 1 and at most {Commands.MetricsCommand.MaxRestarts}");

@@ -68,6 +68,18 @@ public sealed record BenchReport
     /// <summary>Largest rise of the peak resident memory (VmHWM) above the resident memory before an evaluation, MiB.</summary>
     public double? EvalPeakMb { get; init; }
 
+    /// <summary>Median seconds of the end-to-end evaluation of <c>--eval-run</c> (forward passes, prediction, metrics), or null.</summary>
+    public double? EvaluationSeconds { get; init; }
+
+    /// <summary>What the end-to-end evaluation covers.</summary>
+    public string? EvaluationShape { get; init; }
+
+    /// <summary>Test accuracy that evaluation gave (the same every repeat).</summary>
+    public double? EvaluationAccuracy { get; init; }
+
+    /// <summary>Test macro-F1 that evaluation gave.</summary>
+    public double? EvaluationF1Macro { get; init; }
+
     /// <summary>The improved loss against cross-entropy, when asked for.</summary>
     public LossTiming? LossTiming { get; init; }
 

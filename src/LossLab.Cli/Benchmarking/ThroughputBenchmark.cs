@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LossLab.Data;
+using LossLab.Evaluation;
 using LossLab.Hosting;
 using LossLab.Losses;
 using LossLab.Metrics;
@@ -14,7 +15,7 @@ namespace LossLab.Cli.Benchmarking;
 /// <c>losslab bench</c>: times, in one process and interleaved repeat by repeat, (1) the pure training step of a
 /// model and loss on synthetic tensors, (2) the same step inside the trainer's real loop (reader, sampler,
 /// augmentation, background prefetch, non-finite checks, progress logging), (3) libtorch's matrix multiply as the
-/// FLOP/s ceiling and, optionally, (4) the embedding metrics. Reports medians and their ratios.
+/// FLOP/s ceiling and, optionally, (4) the embedding metrics and (5) a saved run's end-to-end evaluation. Reports medians and their ratios.
 /// </summary>
 public static class ThroughputBenchmark
 {
@@ -35,11 +36,14 @@ public static class ThroughputBenchmark
             ["pipeline_img_per_s"] = [],
             ["eval_seconds"] = [],
             ["eval_peak_mb"] = [],
+            ["evaluation_seconds"] = [],
         };
 
         using var matmul = new MatmulProbe(options.MatmulSize, options.Seed);
         using var training = options.Steps > 0 ? TrainingProbe.Create(options, log) : null;
         using var evaluation = options.Eval ? EvalProbe.Create(options) : null;
+        using var runEvaluation = options.EvalRun is { } run ? EvaluationProbe.Open(run, options.ClassMeanImages) : null;
+        EpochMetrics? evaluated = null;
 
         // Warm-up: oneDNN primitives, allocator pools, JIT, thread teams.
         matmul.FlopsPerSecond();
@@ -75,6 +79,16 @@ public static class ThroughputBenchmark
                     var (seconds, peak) = evaluation.Time();
                     runs["eval_seconds"].Add(seconds);
                     runs["eval_peak_mb"].Add(peak);
+                });
+            }
+
+            if (runEvaluation is not null)
+            {
+                steps.Add(() =>
+                {
+                    var (seconds, metrics) = runEvaluation.Time();
+                    runs["evaluation_seconds"].Add(seconds);
+                    evaluated = metrics;
                 });
             }
 
@@ -114,6 +128,10 @@ public static class ThroughputBenchmark
             EvalSeconds = MedianOrNull(runs["eval_seconds"]),
             EvalShape = evaluation is null ? null : $"{evaluation.Points}x{evaluation.Dim}",
             EvalPeakMb = runs["eval_peak_mb"].Count > 0 ? runs["eval_peak_mb"].Max() : null,
+            EvaluationSeconds = MedianOrNull(runs["evaluation_seconds"]),
+            EvaluationShape = runEvaluation?.Shape,
+            EvaluationAccuracy = evaluated?.Accuracy,
+            EvaluationF1Macro = evaluated?.F1Macro,
             RssMb = MemoryProbe.ResidentMb(),
             Runs = runs.Where(p => p.Value.Count > 0).ToDictionary(p => p.Key, p => (IReadOnlyList<double>)p.Value),
         };

@@ -29,13 +29,15 @@ public static class BenchCommand
         var dim = new Option<int>("--dim") { Description = "Embedding width for --eval (default 128)", DefaultValueFactory = _ => 128 };
         var classes = new Option<int>("--classes") { Description = "Classes (k-means clusters) for --eval (default 10)", DefaultValueFactory = _ => 10 };
         var restarts = new Option<int?>("--restarts") { Description = "k-means restarts for --eval (default: the evaluation's 3)" };
+        var evalRun = new Option<string?>("--eval-run") { Description = "Also time the end-to-end evaluation (forward passes, prediction, metrics) of this saved run's last checkpoint, as training does after each epoch" };
+        var classMeanImages = new Option<int?>("--class-mean-images") { Description = "Training images for the class means of the --eval-run evaluation (default: the run's own setting)" };
         var embeddings = new Option<string?>("--embeddings") { Description = "Time --eval on this embeddings CSV (label, values...) instead of synthetic clusters" };
         var lossTiming = new Option<bool>("--loss-timing") { Description = "Also time the losses against cross-entropy, forward + backward: improved on 256×100 logits, the metric losses on 256×128 embeddings" };
         var memoryEpochs = new Option<int>("--memory-epochs") { Description = "Also train this many epochs of a small run (see --memory-train-limit) and report the resident memory after each (0: off)" };
         var memoryLimit = new Option<int>("--memory-train-limit") { Description = "Training images of the --memory-epochs run (default 1000)", DefaultValueFactory = _ => 1000 };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object on standard output" };
         var command = new Command("bench", "Measure training throughput (pure step and full pipeline), FLOP/s against libtorch's matrix multiply, and the embedding metrics' time");
-        Option[] all = [model, loss, batchSize, steps, noPipeline, warmup, repeats, threads, dataset, dataDir, seed, matmulSize, eval, points, dim, classes, restarts, embeddings, lossTiming, memoryEpochs, memoryLimit, json];
+        Option[] all = [model, loss, batchSize, steps, noPipeline, warmup, repeats, threads, dataset, dataDir, seed, matmulSize, eval, points, dim, classes, restarts, embeddings, evalRun, classMeanImages, lossTiming, memoryEpochs, memoryLimit, json];
         foreach (var option in all)
         {
             command.Options.Add(option);
@@ -63,6 +65,8 @@ public static class BenchCommand
                 EvalClasses = parse.GetValue(classes),
                 EvalRestarts = parse.GetValue(restarts),
                 EvalCsv = parse.GetValue(embeddings),
+                EvalRun = parse.GetValue(evalRun),
+                ClassMeanImages = parse.GetValue(classMeanImages),
             };
             var epochs = parse.GetValue(memoryEpochs);
             if (epochs is < 0 or 1 or 2)
@@ -126,6 +130,11 @@ public static class BenchCommand
         if (report.EvalSeconds is { } eval)
         {
             Console.WriteLine(F($"  embedding metrics {report.EvalShape}: {eval:F3} s, peak +{report.EvalPeakMb:F1} MiB"));
+        }
+
+        if (report.EvaluationSeconds is { } evaluation)
+        {
+            Console.WriteLine(F($"  evaluation       {evaluation,10:F3} s   accuracy {report.EvaluationAccuracy:F4}, macro-F1 {report.EvaluationF1Macro:F4}   ({report.EvaluationShape})"));
         }
 
         if (report.LossTiming is { } loss)

@@ -55,6 +55,9 @@ public sealed class TrainOptionSet
     /// <summary><c>--test-limit</c>.</summary>
     public Option<int?> TestLimit { get; } = new("--test-limit") { Description = "Evaluate on only N test images, class-balanced" };
 
+    /// <summary><c>--class-mean-images</c>.</summary>
+    public Option<int?> ClassMeanImages { get; } = new("--class-mean-images") { Description = "Metric losses: class means for the nearest-class-mean prediction from N training images, class-stratified (default: all)" };
+
     /// <summary><c>--imbalance-ratio</c>.</summary>
     public Option<double?> ImbalanceRatio { get; } = new("--imbalance-ratio") { Description = "Class-imbalanced training set: class c keeps n·r^(−c/(C−1)) images (r ≥ 1)" };
 
@@ -89,7 +92,7 @@ public sealed class TrainOptionSet
     public IReadOnlyList<Option> All =>
     [
         Dataset, DataDir, Download, Model, Loss, .. LossFlags, Epochs, BatchSize, Lr, WeightDecay, Optimizer, Momentum,
-        EmbeddingDim, SamplesPerClass, TrainLimit, TestLimit, ImbalanceRatio, Augment, Seed, Threads, Device,
+        EmbeddingDim, SamplesPerClass, TrainLimit, TestLimit, ClassMeanImages, ImbalanceRatio, Augment, Seed, Threads, Device,
         NoEmbeddingMetrics, OnNan, InitFrom, InitFromStrict, Preset,
     ];
 
@@ -160,6 +163,7 @@ public sealed class TrainOptionSet
             SamplesPerClass = parse.GetValue(SamplesPerClass) ?? options.SamplesPerClass,
             TrainLimit = parse.GetValue(TrainLimit) ?? options.TrainLimit,
             TestLimit = parse.GetValue(TestLimit) ?? options.TestLimit,
+            ClassMeanImages = parse.GetValue(ClassMeanImages) ?? options.ClassMeanImages,
             ImbalanceRatio = parse.GetValue(ImbalanceRatio) ?? options.ImbalanceRatio,
             Augment = Choice(parse, Augment, options.Augment),
             Seed = parse.GetValue(Seed) ?? options.Seed,

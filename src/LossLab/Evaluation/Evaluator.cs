@@ -10,7 +10,8 @@ namespace LossLab.Evaluation;
 /// <summary>
 /// Scores a model on the test split (SPEC §5): accuracy, macro-F1 and NMI of its predictions (argmax of
 /// the classifier, or nearest class mean of the training embeddings when it has none), and the embedding
-/// metrics (k-means NMI, pair F1, Recall@K) on the L2-normalised test embeddings.
+/// metrics (k-means NMI, pair F1, Recall@K) on the L2-normalised test embeddings. The model runs in eval
+/// mode without autograd.
 /// </summary>
 public sealed class Evaluator
 {
@@ -35,23 +36,17 @@ public sealed class Evaluator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(indices);
-        model.eval();
-        using var mode = torch.inference_mode();
-        using var scope = torch.NewDisposeScope();
-        var count = indices.shape[0];
         var embeddings = new List<Tensor>();
         var logits = new List<Tensor>();
-        for (long start = 0; start < count; start += EvalBatch)
+        using var scope = torch.NewDisposeScope();
+        ForEachBatch(model, split, indices, (output, _) =>
         {
-            var idx = indices.narrow(0, start, Math.Min(EvalBatch, count - start));
-            var images = transform.Normalize(split.Images.index_select(0, idx)).to(device);
-            var output = model.forward(images);
-            embeddings.Add(output.Embedding.cpu());
+            embeddings.Add(output.Embedding.cpu().MoveToOuterDisposeScope());
             if (output.Logits is not null)
             {
-                logits.Add(output.Logits.cpu());
+                logits.Add(output.Logits.cpu().MoveToOuterDisposeScope());
             }
-        }
+        });
 
         var emb = torch.cat(embeddings, 0).MoveToOuterDisposeScope();
         var log = logits.Count > 0 ? torch.cat(logits, 0).MoveToOuterDisposeScope() : null;
@@ -59,7 +54,23 @@ public sealed class Evaluator
     }
 
     /// <summary>Evaluates the model on the test images, predicting by nearest class mean of the training embeddings when there is no classifier.</summary>
-    public EpochMetrics Evaluate(LabModel model, LossInput input, ImageDataset data, Tensor trainIndices, Tensor testIndices, bool embeddingMetrics, int seed)
+    /// <param name="model">The model; switched to eval mode.</param>
+    /// <param name="input">What the loss reads: logits are predicted by argmax, embeddings by nearest class mean.</param>
+    /// <param name="data">The dataset.</param>
+    /// <param name="trainIndices">(N) int64 training images of the run.</param>
+    /// <param name="testIndices">(M) int64 test (or validation) images to score.</param>
+    /// <param name="embeddingMetrics">Whether to compute k-means NMI, pair F1 and Recall@K.</param>
+    /// <param name="seed">Seed of the k-means and of the class-mean subset.</param>
+    /// <param name="classMeanImages">Training images whose embeddings give the class means (see <see cref="ClassMeanSubset"/>); null for all.</param>
+    public EpochMetrics Evaluate(
+        LabModel model,
+        LossInput input,
+        ImageDataset data,
+        Tensor trainIndices,
+        Tensor testIndices,
+        bool embeddingMetrics,
+        int seed,
+        int? classMeanImages = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -73,9 +84,9 @@ public sealed class Evaluator
         }
         else
         {
-            var (trainEmb, _) = Embed(model, data.Train, trainIndices);
-            var trainLabels = data.Train.Labels.index_select(0, trainIndices);
-            predictions = NearestClassMean.Predict(trainEmb, trainLabels, testEmb, data.NumClasses);
+            var chosen = ClassMeanSubset(data.Train.Labels.index_select(0, trainIndices), classMeanImages, seed);
+            var (sums, counts) = ClassSums(model, data, trainIndices.index_select(0, chosen));
+            predictions = NearestClassMean.Predict(sums, counts, testEmb);
         }
 
         var labels = testLabels.data<long>().ToArray();
@@ -102,5 +113,63 @@ public sealed class Evaluator
         }
 
         return metrics;
+    }
+
+    /// <summary>
+    /// Positions, ascending, of a seeded class-stratified subset of about <paramref name="limit"/> of the
+    /// training images: each class keeps its share of the images (rounded, at least one), drawn by a
+    /// shuffle seeded with <paramref name="seed"/>, so every epoch of a run uses the same images.
+    /// </summary>
+    /// <param name="labels">(N) int64 labels of the training images.</param>
+    /// <param name="limit">Images wanted; null or at least N keeps them all.</param>
+    /// <param name="seed">Seed of the draw.</param>
+    /// <returns>(K) int64 positions into <paramref name="labels"/>.</returns>
+    public static Tensor ClassMeanSubset(Tensor labels, int? limit, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var classes = labels.cpu().data<long>().ToArray();
+        if (limit is not { } wanted || wanted >= classes.Length)
+        {
+            return torch.arange(classes.Length, ScalarType.Int64);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(wanted, 1, nameof(limit));
+        var rng = new Random(seed);
+        var chosen = new List<long>(wanted);
+        foreach (var group in Enumerable.Range(0, classes.Length).GroupBy(i => classes[i]).OrderBy(g => g.Key))
+        {
+            var members = group.Select(i => (long)i).ToArray();
+            rng.Shuffle(members);
+            var quota = Math.Clamp((int)Math.Round((double)wanted * members.Length / classes.Length), 1, members.Length);
+            chosen.AddRange(members.Take(quota));
+        }
+
+        chosen.Sort();
+        return torch.tensor(chosen.ToArray());
+    }
+
+    // Sums and counts of the normalised eval-mode embeddings of the given training images, class by class,
+    // accumulated batch by batch: nothing of size N is kept.
+    private (Tensor Sums, Tensor Counts) ClassSums(LabModel model, ImageDataset data, Tensor indices)
+    {
+        var (sums, counts) = NearestClassMean.Empty(data.NumClasses, model.EmbeddingDim, ScalarType.Float32, device);
+        ForEachBatch(model, data.Train, indices, (output, batch) =>
+            NearestClassMean.Add(sums, counts, output.Embedding, data.Train.Labels.index_select(0, batch).to(device)));
+        return (sums, counts);
+    }
+
+    // Runs the model in eval mode without autograd over the images in batches of EvalBatch.
+    private void ForEachBatch(LabModel model, DatasetSplit split, Tensor indices, Action<Models.ModelOutput, Tensor> use)
+    {
+        model.eval();
+        using var mode = torch.inference_mode();
+        var count = indices.shape[0];
+        for (long start = 0; start < count; start += EvalBatch)
+        {
+            using var scope = torch.NewDisposeScope();
+            var batch = indices.narrow(0, start, Math.Min(EvalBatch, count - start));
+            var images = transform.Normalize(split.Images.index_select(0, batch)).to(device);
+            use(model.Infer(images), batch);
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,8 +6,8 @@ namespace LossLab.Metrics;
 /// <summary>
 /// The metric-learning evaluation of SPEC §5 on a set of embeddings: L2-normalise, k-means
 /// with k = number of classes → NMI and pair-counting F1; leave-one-out Recall@{1,2,4,8}.
-/// Runs on the CPU in float32 on <c>torch.get_num_threads()</c> threads with memory O(N·D)
-/// (no N × N matrix is ever formed), whatever device the embeddings come from.
+/// libtorch ops in float32 on the embeddings' device, with memory O(N·D) plus one block of
+/// nearest-neighbour scores (no N × N matrix is ever formed).
 /// </summary>
 public static class EmbeddingMetrics
 {
@@ -22,60 +21,29 @@ public static class EmbeddingMetrics
         ArgumentNullException.ThrowIfNull(embeddings);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        CheckOptions(options);
-        var (points, n, dim) = HostCopy.Matrix(embeddings, nameof(embeddings));
-        if (n < 2)
-        {
-            throw new ArgumentException($"Leave-one-out recall needs at least 2 embeddings, got {n}.", nameof(embeddings));
-        }
-
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(numClasses, n);
-        var classes = HostCopy.Labels(labels, n, nameof(labels));
-        return Compute(points, n, dim, classes, numClasses, options, torch.get_num_threads());
-    }
-
-    /// <summary>The evaluation of row-major (n × dim) embeddings, normalised in place.</summary>
-    internal static EmbeddingReport Compute(float[] points, int n, int dim, long[] labels, int numClasses, EmbeddingMetricOptions? options, int threads)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(n, 2);
-        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(numClasses, n);
-        CheckOptions(options);
-        options ??= EmbeddingMetricOptions.Default;
-        Normalise(points, n, dim);
-
-        var clustering = KMeans.Fit(points, n, dim, numClasses, options.Restarts, options.Seed, options.MaxIterations, threads);
-        var clusters = clustering.Labels.Select(c => (long)c).ToArray();
-        var recall = RecallAtK.Compute(points, n, dim, labels, RecallAtK.DefaultKs, threads);
-        return new EmbeddingReport(
-            ClassificationMetrics.Nmi(clusters, labels),
-            PairF1.Compute(clusters, labels),
-            recall[0],
-            recall[1],
-            recall[2],
-            recall[3]);
-    }
-
-    private static void CheckOptions(EmbeddingMetricOptions? options)
-    {
         if (options is not null && (options.Restarts < 1 || options.MaxIterations < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"Restarts and MaxIterations must be at least 1, got {options.Restarts} and {options.MaxIterations}.");
         }
-    }
 
-    // x / max(‖x‖, 1e-12) per row, as torch.nn.functional.normalize.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Normalise(float[] points, int n, int dim)
-    {
-        for (var i = 0; i < n; i++)
-        {
-            var row = points.AsSpan(i * dim, dim);
-            var norm = MathF.Max(MathF.Sqrt(DotKernel.Dot(row, row)), 1e-12f);
-            foreach (ref var v in row)
-            {
-                v /= norm;
-            }
-        }
+        options ??= EmbeddingMetricOptions.Default;
+        PointMatrix.Check(embeddings, nameof(embeddings), 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(numClasses, embeddings.shape[0]);
+        PointMatrix.CheckLabels(labels, embeddings.shape[0], nameof(labels));
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var x = nn.functional.normalize(embeddings.detach().to(ScalarType.Float32), p: 2, dim: 1);
+        var classes = labels.to(ScalarType.Int64, x.device);
+        using var clustering = KMeans.Cluster(x, numClasses, options.Restarts, options.Seed, options.MaxIterations);
+        var clusters = clustering.Assignments.cpu().data<long>().ToArray();
+        var truth = classes.cpu().data<long>().ToArray();
+        var recall = RecallAtK.Rates(x, classes, RecallAtK.DefaultKs);
+        return new EmbeddingReport(
+            ClassificationMetrics.Nmi(clusters, truth),
+            PairF1.Compute(clusters, truth),
+            recall[0],
+            recall[1],
+            recall[2],
+            recall[3]);
     }
 }

@@ -98,9 +98,9 @@ public static class MetricsFiles
     {
         ArgumentNullException.ThrowIfNull(table);
         var (labels, classes) = Remap(table.Labels);
-
-        // The evaluation normalises its input in place: give it a copy.
-        return EmbeddingMetrics.Compute([.. table.Values], table.Count, table.Dimension, labels, classes, options, torch.get_num_threads());
+        using var embeddings = table.ToTensor();
+        using var classIds = torch.tensor(labels);
+        return EmbeddingMetrics.Compute(embeddings, classIds, classes, options);
     }
 
     /// <summary>Reads a predictions CSV and returns <c>accuracy</c>, <c>f1_macro</c>, <c>nmi</c>.</summary>

@@ -13,4 +13,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
 
     /// <summary>Width of the feature vector the backbone returns.</summary>
     public abstract int FeatureDim { get; }
+
+    /// <summary>The features of an evaluation: the same function as the forward pass, which a backbone may compute faster in eval mode without autograd.</summary>
+    internal virtual Tensor Infer(Tensor input) => call(input);
 }

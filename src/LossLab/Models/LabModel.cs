@@ -47,6 +47,14 @@ public sealed class LabModel : nn.Module<Tensor, ModelOutput>
         return new ModelOutput(emb, classifier?.call(emb));
     }
 
+    /// <summary>The outputs of an evaluation (eval mode, no autograd), through the backbone's inference path.</summary>
+    internal ModelOutput Infer(Tensor input)
+    {
+        using var features = backbone.Infer(input);
+        var emb = embedding.call(features);
+        return new ModelOutput(emb, classifier?.call(emb));
+    }
+
     /// <summary>Number of trainable parameters.</summary>
     public long ParameterCount() => parameters().Sum(p => p.numel());
 }

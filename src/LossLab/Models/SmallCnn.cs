@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -13,16 +14,20 @@ public sealed class SmallCnn : Backbone
 {
     private readonly Sequential layers;
 
+    // The conv and batch-norm of each stage, for the inference path (an array: not registered twice as submodules).
+    private readonly (Conv2d Conv, BatchNorm2d Norm)[] stages;
+
     /// <summary>Creates the network for <paramref name="inputChannels"/> input channels.</summary>
     public SmallCnn(int inputChannels)
         : base("small_cnn")
     {
+        stages = [Stage(inputChannels, 32), Stage(32, 64), Stage(64, 128)];
         layers = nn.Sequential(
-            ConvBnRelu(inputChannels, 32),
+            nn.Sequential(stages[0].Conv, stages[0].Norm, nn.ReLU(inplace: true)),
             nn.MaxPool2d(2),
-            ConvBnRelu(32, 64),
+            nn.Sequential(stages[1].Conv, stages[1].Norm, nn.ReLU(inplace: true)),
             nn.MaxPool2d(2),
-            ConvBnRelu(64, 128),
+            nn.Sequential(stages[2].Conv, stages[2].Norm, nn.ReLU(inplace: true)),
             nn.AdaptiveAvgPool2d(2),
             nn.Flatten());
         RegisterComponents();
@@ -34,6 +39,45 @@ public sealed class SmallCnn : Backbone
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => layers.forward(input);
 
-    private static Sequential ConvBnRelu(int input, int output) =>
-        nn.Sequential(nn.Conv2d(input, output, 3, padding: 1, bias: false), nn.BatchNorm2d(output), nn.ReLU(inplace: true));
+    /// <summary>
+    /// The eval-mode forward without autograd, about 0.6× the time of <see cref="forward"/> on
+    /// the CPU: each batch norm folded into its convolution (the same affine map, rounded
+    /// differently: outputs move by about 1e-6 relative), and each 2×2 max-pool as the maximum of
+    /// four strided views (the same values; libtorch's max-pool kernel is several times slower).
+    /// </summary>
+    internal override Tensor Infer(Tensor input)
+    {
+        if (training || torch.is_grad_enabled())
+        {
+            return base.Infer(input);
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var x = input;
+        for (var s = 0; s < stages.Length; s++)
+        {
+            var (conv, norm) = stages[s];
+            var scale = norm.weight! / (norm.running_var! + norm.eps).sqrt();
+            var shift = norm.bias! - (norm.running_mean! * scale);
+            x = nn.functional.conv2d(x, conv.weight! * scale.view(-1, 1, 1, 1), shift, padding: [1, 1]).relu_();
+            x = s < stages.Length - 1 ? MaxPool2(x) : nn.functional.adaptive_avg_pool2d(x, [2, 2]).flatten(1);
+        }
+
+        return x.MoveToOuterDisposeScope();
+    }
+
+    private static (Conv2d Conv, BatchNorm2d Norm) Stage(int input, int output) =>
+        (nn.Conv2d(input, output, 3, padding: 1, bias: false), nn.BatchNorm2d(output));
+
+    // 2×2 max-pooling with stride 2 (a trailing odd row or column dropped, as MaxPool2d(2) does).
+    private static Tensor MaxPool2(Tensor x)
+    {
+        var (height, width) = (x.shape[2] / 2 * 2, x.shape[3] / 2 * 2);
+        x = x.narrow(2, 0, height).narrow(3, 0, width);
+        var even = TensorIndex.Slice(0, null, 2);
+        var odd = TensorIndex.Slice(1, null, 2);
+        var top = torch.maximum(x[.., .., even, even], x[.., .., even, odd]);
+        var bottom = torch.maximum(x[.., .., odd, even], x[.., .., odd, odd]);
+        return torch.maximum(top, bottom);
+    }
 }

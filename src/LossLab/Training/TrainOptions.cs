@@ -97,6 +97,12 @@ public sealed record TrainOptions
     /// <summary>Whether to compute the embedding metrics (k-means NMI, pair F1, Recall@K) every epoch. Default true.</summary>
     public bool EmbeddingMetrics { get; init; } = true;
 
+    /// <summary>
+    /// Training images, a seeded class-stratified subset, whose eval-mode embeddings give the class means that
+    /// models without a classifier predict by; null (default) uses every training image.
+    /// </summary>
+    public int? ClassMeanImages { get; init; }
+
     /// <summary>What a non-finite loss or gradient does. Default stop: the run ends.</summary>
     public NanPolicy OnNan { get; init; } = NanPolicy.Stop;
 
@@ -202,6 +208,11 @@ public sealed record TrainOptions
         if (TrainLimit is < 1)
         {
             throw new ArgumentOutOfRangeException("--train-limit", TrainLimit, "must be ≥ 1");
+        }
+
+        if (ClassMeanImages is < 1)
+        {
+            throw new ArgumentOutOfRangeException("--class-mean-images", ClassMeanImages, "must be ≥ 1");
         }
 
         if (TestLimit is < 1)

@@ -152,7 +152,7 @@ public sealed class Trainer
             }
 
             var evalWatch = Stopwatch.StartNew();
-            var metrics = evaluator.Evaluate(model, loss.Input, data, session.TrainIndices, session.TestIndices, options.EmbeddingMetrics, options.Seed);
+            var metrics = evaluator.Evaluate(model, loss.Input, data, session.TrainIndices, session.TestIndices, options.EmbeddingMetrics, options.Seed, options.ClassMeanImages);
             var trained = batches.Length - progress.Skipped;
             metrics = metrics with
             {

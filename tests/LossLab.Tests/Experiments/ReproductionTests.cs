@@ -24,6 +24,8 @@ public sealed class ReproductionTests
         Assert.Equal(ExperimentPlan.PaperLosses, e2.Losses);
         Assert.Equal(("E2", "quick"), (e2.Experiment, e2.Preset));
         Assert.All(e2.Runs, r => Assert.Equal(("small-cnn", "fashion-mnist", 3, 10000, 2000, 2), (r.Options.Model, r.Options.Dataset, r.Options.Epochs, r.Options.TrainLimit, r.Options.TestLimit, r.Options.Threads)));
+        Assert.All(e2.Runs, r => Assert.Equal(5000, r.Options.ClassMeanImages));
+        Assert.Null(e4[0].Plan.Base.ClassMeanImages);
         Assert.Equal(["table1-cifar100", "fig9-fashion-mnist"], e4.Select(p => p.Folder));
         Assert.Equal("cifar100", e4[0].Plan.Base.Dataset);
         Assert.Equal("E4-fig9", e4[1].Plan.Experiment);
@@ -47,5 +49,6 @@ public sealed class ReproductionTests
         Assert.Equal(("googlenet", "cifar100"), (e4[0].Plan.Base.Model, e4[0].Plan.Base.Dataset));
         Assert.Equal(("resnet50", "fashion-mnist"), (e4[1].Plan.Base.Model, e4[1].Plan.Base.Dataset));
         Assert.Null(e2.Base.TrainLimit);
+        Assert.Null(e2.Base.ClassMeanImages);
     }
 }

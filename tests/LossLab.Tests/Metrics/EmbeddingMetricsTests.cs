@@ -29,6 +29,30 @@ public sealed class EmbeddingMetricsTests
     }
 
     [Fact]
+    public void Should_GiveTheSameReport_When_TheEmbeddingsAreFloat64OrATransposedView()
+    {
+        // Given the overlapping set as float32, as float64 and as the transpose of its transpose (not contiguous)
+        var overlapping = MetricsReference.Root.GetProperty("overlapping");
+        var dim = overlapping.GetProperty("dim").GetInt32();
+        var values = MetricsReference.Floats(overlapping.GetProperty("embeddings"));
+        using var x = torch.tensor(values, [values.Length / dim, dim]);
+        using var doubles = x.to(ScalarType.Float64);
+        using var transposed = x.t().contiguous();
+        using var view = transposed.t();
+        using var labels = torch.tensor(MetricsReference.Longs(overlapping.GetProperty("labels")));
+
+        // When each is evaluated
+        var expected = EmbeddingMetrics.Compute(x, labels, 5);
+        var fromDoubles = EmbeddingMetrics.Compute(doubles, labels, 5);
+        var fromView = EmbeddingMetrics.Compute(view, labels, 5);
+
+        // Then the reports are the same
+        Assert.False(view.is_contiguous());
+        Assert.Equal(expected, fromDoubles);
+        Assert.Equal(expected, fromView);
+    }
+
+    [Fact]
     public void Should_RejectTheEmbeddings_When_TheyContainNaN()
     {
         // Given embeddings with one NaN

@@ -49,14 +49,13 @@ public sealed class KMeansTests
     public void Should_StopWhenTheCentresSettle_When_TheyMoveLessThanTheTolerance()
     {
         // Given 3000 random points (no clear clusters: Lloyd takes many iterations to settle)
-        var rng = new Random(9);
-        var points = Enumerable.Range(0, 3000 * 7).Select(_ => (float)rng.NextDouble()).ToArray();
+        using var points = UniformPoints(seed: 9);
 
         // When k-means runs until the assignments stop changing (tolerance 0), with the default
         // tolerance, and with one no centre shift can exceed
-        var exact = KMeans.Fit(points, 3000, 7, 9, 1, 4, 300, threads: 2, tolerance: 0);
-        var tolerant = KMeans.Fit(points, 3000, 7, 9, 1, 4, 300, threads: 2);
-        var loose = KMeans.Fit(points, 3000, 7, 9, 1, 4, 300, threads: 2, tolerance: 1e9);
+        using var exact = KMeans.Fit(points, 9, 1, 4, 300, tolerance: 0);
+        using var tolerant = KMeans.Fit(points, 9, 1, 4, 300, KMeans.Tolerance);
+        using var loose = KMeans.Fit(points, 9, 1, 4, 300, tolerance: 1e9);
 
         // Then the default stops earlier than exact convergence, within 1 % of its inertia, and the
         // loose run after the first update
@@ -91,18 +90,32 @@ public sealed class KMeansTests
     [Fact]
     public void Should_NotDependOnThreads_When_SeedIsFixed()
     {
-        // Given 3000 random points (several work items and several chunks of centroid sums)
-        var rng = new Random(5);
-        var points = Enumerable.Range(0, 3000 * 7).Select(_ => (float)rng.NextDouble()).ToArray();
+        // Given 3000 random points
+        using var points = UniformPoints(seed: 5);
 
-        // When k-means runs on 1 and on 2 threads
-        var one = KMeans.Fit(points, 3000, 7, 9, 2, 4, 100, threads: 1);
-        var two = KMeans.Fit(points, 3000, 7, 9, 2, 4, 100, threads: 2);
+        // When k-means runs on 1 and on 2 libtorch threads
+        var threads = torch.get_num_threads();
+        KMeansResult one, two;
+        try
+        {
+            torch.set_num_threads(1);
+            one = KMeans.Fit(points, 9, restarts: 2, seed: 4);
+            torch.set_num_threads(2);
+            two = KMeans.Fit(points, 9, restarts: 2, seed: 4);
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
 
         // Then the clusterings are identical
-        Assert.Equal(one.Labels, two.Labels);
-        Assert.Equal(one.Centroids, two.Centroids);
-        Assert.Equal(one.Inertia, two.Inertia);
+        using (one)
+        using (two)
+        {
+            Assert.Equal(one.Assignments.data<long>().ToArray(), two.Assignments.data<long>().ToArray());
+            Assert.Equal(one.Centroids.data<float>().ToArray(), two.Centroids.data<float>().ToArray());
+            Assert.Equal(one.Inertia, two.Inertia);
+        }
     }
 
     [Fact]
@@ -131,6 +144,13 @@ public sealed class KMeansTests
         // When four clusters are asked for, then the error names k
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => KMeans.Fit(x, 4));
         Assert.Equal("k", error.ParamName);
+    }
+
+    private static Tensor UniformPoints(int seed)
+    {
+        var rng = new Random(seed);
+        var values = Enumerable.Range(0, 3000 * 7).Select(_ => (float)rng.NextDouble()).ToArray();
+        return torch.tensor(values, [3000, 7]);
     }
 
     private static Tensor Normalised(System.Text.Json.JsonElement reference)

@@ -28,16 +28,15 @@ public sealed class RecallAtKTests
     [Fact]
     public void Should_NotDependOnBlocksOrThreads_When_Computing()
     {
-        // Given 203 random points (not a multiple of the tile sizes) with four classes
+        // Given 203 random points (not a multiple of any block size) with four classes
         var rng = new Random(11);
-        var points = Enumerable.Range(0, 203 * 6).Select(_ => (float)rng.NextDouble()).ToArray();
-        var labels = Enumerable.Range(0, 203).Select(_ => (long)rng.Next(4)).ToArray();
+        using var points = torch.tensor(Enumerable.Range(0, 203 * 6).Select(_ => (float)rng.NextDouble()).ToArray(), [203, 6]);
+        using var labels = torch.tensor(Enumerable.Range(0, 203).Select(_ => (long)rng.Next(4)).ToArray());
         int[] ks = [1, 3, 8];
 
-        // When recall is computed in the smallest blocks (several block pairs, scored both ways) on
-        // two threads and in one block on one thread
-        var small = RecallAtK.Compute(points, 203, 6, labels, ks, threads: 2, blockRows: 1);
-        var large = RecallAtK.Compute(points, 203, 6, labels, ks, threads: 1, blockRows: 10_000);
+        // When recall is computed one query at a time on two threads and in one block on one thread
+        var small = WithThreads(2, () => RecallAtK.Compute(points, labels, ks, blockRows: 1));
+        var large = WithThreads(1, () => RecallAtK.Compute(points, labels, ks, blockRows: 10_000));
 
         // Then the results are identical and not degenerate
         Assert.Equal(large, small);
@@ -47,13 +46,12 @@ public sealed class RecallAtKTests
     [Fact]
     public void Should_FindTheSameNeighboursAsTensorBruteForce_When_PointsAreRandom()
     {
-        // Given 300 random points in 20 dimensions, searched in the smallest blocks (both directions of each block pair)
+        // Given 300 random points in 20 dimensions, searched in blocks of 7 queries
         torch.manual_seed(4);
         using var x = torch.randn(300, 20);
-        var points = x.data<float>().ToArray();
 
         // When the 5 nearest neighbours are searched
-        var nearest = RecallAtK.Nearest(points, 300, 20, 5, threads: 2, blockRows: 1);
+        using var nearest = RecallAtK.Nearest(x, 5, blockRows: 7);
 
         // Then they are the 5 smallest float64 distances with the point itself excluded
         using var x64 = x.to(ScalarType.Float64);
@@ -62,7 +60,7 @@ public sealed class RecallAtKTests
         var (_, expected) = distances.topk(5, dim: 1, largest: false);
         using (expected)
         {
-            Assert.Equal(expected.data<long>().ToArray().Select(i => (int)i).ToArray(), nearest);
+            Assert.Equal(expected.data<long>().ToArray(), nearest.data<long>().ToArray());
         }
     }
 
@@ -84,56 +82,59 @@ public sealed class RecallAtKTests
     }
 
     [Fact]
-    public void Should_NotDependOnLayoutKernelBlocksOrThreads_When_DistancesTie()
+    public void Should_NotDependOnBlocksOrThreads_When_DistancesTie()
     {
-        // Given 421 random points (a multiple of no tile or block size) where every fifth point
-        // repeats the one before it, so that distances tie exactly, and a shuffled layout
+        // Given 421 random points (a multiple of no block size) where every fifth point repeats
+        // the one before it, so that distances tie exactly
         var (points, n, dim) = PointsWithTies(seed: 21);
-        var original = (float[])points.Clone();
-        var rng = new Random(2);
-        var shuffled = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).ToArray();
+        using var x = torch.tensor(points, [n, dim]);
         var expected = BruteForce(points, n, dim, 6);
 
-        foreach (var order in new[] { null, shuffled, [.. Enumerable.Range(0, n).Reverse()] })
+        foreach (var (blockRows, threads) in new[] { (1, 2), (1, 1), (300, 2), (10_000, 1) })
         {
-            foreach (var width in new[] { DotKernel.Width, DotKernel.PortableWidth })
-            {
-                foreach (var (blockRows, threads) in new[] { (1, 2), (1, 1), (300, 2), (10_000, 1) })
-                {
-                    // When the 6 nearest neighbours are searched in that layout, kernel width, block size and thread count
-                    var nearest = RecallAtK.Nearest(points, n, dim, 6, threads, blockRows, width, order);
+            // When the 6 nearest neighbours are searched in that block size and thread count
+            using var nearest = WithThreads(threads, () => RecallAtK.Nearest(x, 6, blockRows));
 
-                    // Then they are the float64 brute force's, equal distances ranked by index, and the points are as given
-                    Assert.Equal(expected, nearest);
-                    Assert.Equal(original, points);
-                }
-            }
+            // Then they are the float64 brute force's, equal distances ranked by index, and the points are as given
+            Assert.Equal(expected, nearest.data<long>().ToArray());
+            Assert.Equal(points, x.data<float>().ToArray());
         }
     }
 
     [Fact]
     public void Should_RankEqualDistancesByIndex_When_TiedPointsHaveDifferentClasses()
     {
-        // Given points with exact duplicates, each duplicate in a different class from its twin,
-        // and classes interleaved so that the class layout reorders the points
+        // Given points with exact duplicates, each duplicate in a different class from its twin
         var (points, n, dim) = PointsWithTies(seed: 5);
-        var labels = Enumerable.Range(0, n).Select(i => (long)((i * 7) % 5)).ToArray();
+        var classes = Enumerable.Range(0, n).Select(i => (long)((i * 7) % 5)).ToArray();
+        using var x = torch.tensor(points, [n, dim]);
+        using var labels = torch.tensor(classes);
         int[] ks = [1, 2, 4, 8];
         var nearest = BruteForce(points, n, dim, 8);
-        var expected = ks.Select(k => Enumerable.Range(0, n).Count(i => Enumerable.Range(0, k).Any(j => labels[nearest[(i * 8) + j]] == labels[i])) / (double)n).ToArray();
+        var expected = ks.Select(k => Enumerable.Range(0, n).Count(i => Enumerable.Range(0, k).Any(j => classes[nearest[(i * 8) + j]] == classes[i])) / (double)n).ToArray();
 
-        // When Recall@K is computed with either kernel, in small blocks on two threads and in one block on one
-        foreach (var width in new[] { DotKernel.Width, DotKernel.PortableWidth })
-        {
-            var small = RecallAtK.Compute(points, n, dim, labels, ks, threads: 2, blockRows: 1, width: width);
-            var large = RecallAtK.Compute(points, n, dim, labels, ks, threads: 1, blockRows: 10_000, width: width);
+        // When Recall@K is computed one query at a time on two threads and in one block on one
+        var small = WithThreads(2, () => RecallAtK.Compute(x, labels, ks, blockRows: 1));
+        var large = WithThreads(1, () => RecallAtK.Compute(x, labels, ks, blockRows: 10_000));
 
-            // Then both are the brute force's, which is not degenerate
-            Assert.Equal(expected, small);
-            Assert.Equal(expected, large);
-        }
-
+        // Then both are the brute force's, which is not degenerate
+        Assert.Equal(expected, small);
+        Assert.Equal(expected, large);
         Assert.InRange(expected[0], 0.05, 0.95);
+    }
+
+    private static T WithThreads<T>(int threads, Func<T> action)
+    {
+        var before = torch.get_num_threads();
+        try
+        {
+            torch.set_num_threads(threads);
+            return action();
+        }
+        finally
+        {
+            torch.set_num_threads(before);
+        }
     }
 
     // 421 points in 9 dimensions; point i repeats point i − 1 when i % 5 == 4.
@@ -155,9 +156,9 @@ public sealed class RecallAtKTests
     }
 
     // The k nearest other points of each point by float64 distance, equal distances to the lower index.
-    private static int[] BruteForce(float[] points, int n, int dim, int k)
+    private static long[] BruteForce(float[] points, int n, int dim, int k)
     {
-        var result = new int[n * k];
+        var result = new long[n * k];
         for (var i = 0; i < n; i++)
         {
             var query = i;
@@ -166,6 +167,7 @@ public sealed class RecallAtKTests
                 .OrderBy(j => Enumerable.Range(0, dim).Sum(d => Math.Pow(points[(query * dim) + d] - (double)points[(j * dim) + d], 2)))
                 .ThenBy(j => j)
                 .Take(k)
+                .Select(j => (long)j)
                 .ToArray()
                 .CopyTo(result, i * k);
         }
