@@ -31,6 +31,7 @@ public static class Program
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(PlotLossCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(JobCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using LossLab.Cli.Jobs;
 using LossLab.Experiments;
 using LossLab.Hosting;
 using LossLab.Reporting;
+using LossLab.Training;
+using TorchSharp;
 
 namespace LossLab.Cli.Commands;
 
@@ -24,11 +27,17 @@ public sealed class ExperimentOptionSet
     /// <summary><c>--wait-timeout</c>.</summary>
     public Option<double?> WaitTimeout { get; } = new("--wait-timeout") { Description = "Seconds a shard of a search waits for the other shards' runs of a step (default 86400)" };
 
+    /// <summary><c>--jobs</c>.</summary>
+    public Option<int?> Jobs { get; } = new("--jobs")
+    {
+        Description = "Runs trained at once, each in a process of its own on cores/N threads unless --threads is given (default: one per core, or per --threads cores; 1 on a GPU). With 1, runs train in this process on the preset's threads",
+    };
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (Option option in new Option[] { Out, Shard, NoTensorBoard, NoReport, WaitTimeout })
+        foreach (Option option in new Option[] { Out, Shard, Jobs, NoTensorBoard, NoReport, WaitTimeout })
         {
             command.Options.Add(option);
         }
@@ -42,14 +51,26 @@ public sealed class ExperimentOptionSet
     }
 
     /// <summary>
-    /// Runs the experiments (each into its folder), handling Ctrl-C/SIGTERM, then writes the report into
-    /// <paramref name="reportDirectory"/> when every run is settled. Prints a summary; returns the exit code.
+    /// Runs the experiments (each into its folder), <c>--jobs</c> runs at once, handling Ctrl-C/SIGTERM, then writes
+    /// the report into <paramref name="reportDirectory"/> when every run is settled. Prints a summary; returns the exit code.
     /// </summary>
-    public int Run(ParseResult parse, IReadOnlyList<(string Directory, ExperimentPlan Plan)> experiments, string reportDirectory)
+    /// <param name="parse">The command line.</param>
+    /// <param name="experiments">The experiments and their folders.</param>
+    /// <param name="reportDirectory">Where the report goes.</param>
+    /// <param name="threads">The threads per run given with <c>--threads</c>, or null (the jobs then share the cores).</param>
+    public int Run(ParseResult parse, IReadOnlyList<(string Directory, ExperimentPlan Plan)> experiments, string reportDirectory, int? threads)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(experiments);
         var shard = ShardOf(parse);
+        var cores = Environment.ProcessorCount;
+        var jobs = parse.GetValue(Jobs) ?? JobCount.Default(cores, threads, experiments.Any(e => OnGpu(e.Plan.Base)), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1, "--jobs");
+        if (jobs > 1)
+        {
+            experiments = experiments.Select(e => (e.Directory, OnThreads(e.Plan, JobCount.PerRun(jobs, threads, e.Plan.Base.Threads, cores)))).ToArray();
+        }
+
         var timeout = TimeSpan.FromSeconds(parse.GetValue(WaitTimeout) ?? 86400);
         if (timeout < TimeSpan.Zero)
         {
@@ -58,18 +79,36 @@ public sealed class ExperimentOptionSet
 
         using var signals = new InterruptSignals();
         var commandLine = string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+        var tensorBoard = !parse.GetValue(NoTensorBoard);
+        using var board = jobs > 1 ? new StatusBoard(Console.Error, !Console.IsErrorRedirected, TimeSpan.FromSeconds(30)) : null;
+        var log = board?.Log ?? Console.Error;
         var complete = true;
         var failed = 0;
         var seconds = 0.0;
         foreach (var (directory, plan) in experiments)
         {
-            Console.Error.WriteLine($"experiment: {Path.GetFullPath(directory)} ({plan.Runs.Count switch { 0 => "runs decided as the search proceeds", var n => $"{n} runs" }}{(shard.IsPartial ? $", shard {shard}" : "")})");
-            using var runner = new ExperimentRunner(directory, Console.Error, _ => new ConsoleProgress(), !parse.GetValue(NoTensorBoard))
+            var runs = plan.Runs.Count switch { 0 => "runs decided as the search proceeds", var n => $"{n} runs" };
+            var parallel = jobs > 1 ? string.Create(CultureInfo.InvariantCulture, $", {jobs} at once") : "";
+            log.WriteLine($"experiment: {Path.GetFullPath(directory)} ({runs}{(shard.IsPartial ? $", shard {shard}" : "")}{parallel})");
+            using var runner = new ExperimentRunner(directory, log, board is null ? _ => new ConsoleProgress() : board.Observe, tensorBoard)
             {
                 CommandLine = commandLine,
                 BeforeRun = spec => ProcessSettings.ApplyThreads(spec.Options.Threads),
+                Launcher = jobs > 1 ? new ChildRunLauncher(tensorBoard, commandLine) : null,
+                Jobs = jobs,
             };
-            var outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), signals.Token);
+            ExperimentOutcome outcome;
+            try
+            {
+                outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), signals.Token);
+            }
+            catch (RunProcessException e)
+            {
+                board?.Dispose();
+                Console.Error.WriteLine($"losslab: {e.Message}");
+                return e.ExitCode;
+            }
+
             var p = outcome.Progress;
             seconds += p.Seconds;
             failed += p.Failed.Count;
@@ -109,6 +148,16 @@ public sealed class ExperimentOptionSet
 
         return failed > 0 ? ExitCodes.Diverged : ExitCodes.Ok;
     }
+
+    /// <summary>The plan with every run on <paramref name="threads"/> threads (a resumed run keeps the count it recorded).</summary>
+    private static ExperimentPlan OnThreads(ExperimentPlan plan, int? threads) => plan with
+    {
+        Base = plan.Base with { Threads = threads },
+        Runs = plan.Runs.Select(r => r with { Options = r.Options with { Threads = threads } }).ToArray(),
+    };
+
+    private static bool OnGpu(TrainOptions options) =>
+        options.Device == "cuda" || (options.Device == "auto" && torch.cuda.is_available());
 
     /// <summary>Parses <c>key=v1,v2,...</c> into an option key and its canonical values.</summary>
     public static (string Key, string[] Values) ParseAxis(string flag, string text)
