@@ -30,7 +30,7 @@ public sealed class ExperimentOptionSet
     /// <summary><c>--jobs</c>.</summary>
     public Option<int?> Jobs { get; } = new("--jobs")
     {
-        Description = "Runs trained at once, each in a process of its own on cores/N threads unless --threads is given (default: one per core, or per --threads cores; 1 on a GPU). With 1, runs train in this process on the preset's threads",
+        Description = "Runs trained at once, each in a process of its own on cores/N threads unless --threads is given (default: one per core, or per --threads cores, as memory allows; 1 on a GPU). With 1, runs train one after another in this process, on the preset's threads unless --threads",
     };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
@@ -64,7 +64,12 @@ public sealed class ExperimentOptionSet
         ArgumentNullException.ThrowIfNull(experiments);
         var shard = ShardOf(parse);
         var cores = Environment.ProcessorCount;
-        var jobs = parse.GetValue(Jobs) ?? JobCount.Default(cores, threads, experiments.Any(e => OnGpu(e.Plan.Base)), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        var jobs = parse.GetValue(Jobs) ?? JobCount.Default(
+            cores,
+            threads,
+            experiments.Any(e => OnGpu(e.Plan.Base)),
+            GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            JobCount.MemoryPerRun(experiments.SelectMany(e => Models(e.Plan))));
         ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1, "--jobs");
         if (jobs > 1)
         {
@@ -88,7 +93,12 @@ public sealed class ExperimentOptionSet
         foreach (var (directory, plan) in experiments)
         {
             var runs = plan.Runs.Count switch { 0 => "runs decided as the search proceeds", var n => $"{n} runs" };
-            var parallel = jobs > 1 ? string.Create(CultureInfo.InvariantCulture, $", {jobs} at once") : "";
+            var parallel = (jobs, plan.Base.Threads) switch
+            {
+                (1, _) => "",
+                (_, { } t) => string.Create(CultureInfo.InvariantCulture, $", {jobs} at once on {t} thread{(t == 1 ? "" : "s")} each"),
+                _ => string.Create(CultureInfo.InvariantCulture, $", {jobs} at once"),
+            };
             log.WriteLine($"experiment: {Path.GetFullPath(directory)} ({runs}{(shard.IsPartial ? $", shard {shard}" : "")}{parallel})");
             using var runner = new ExperimentRunner(directory, log, board is null ? _ => new ConsoleProgress() : board.Observe, tensorBoard)
             {
@@ -155,6 +165,10 @@ public sealed class ExperimentOptionSet
         Base = plan.Base with { Threads = threads },
         Runs = plan.Runs.Select(r => r with { Options = r.Options with { Threads = threads } }).ToArray(),
     };
+
+    /// <summary>The models the plan trains: its base model, and those a sweep varies.</summary>
+    private static IEnumerable<string> Models(ExperimentPlan plan) =>
+        [plan.Base.Model, .. plan.Sweep?.Axes.Where(a => a.Key == "model").SelectMany(a => a.Values) ?? []];
 
     private static bool OnGpu(TrainOptions options) =>
         options.Device == "cuda" || (options.Device == "auto" && torch.cuda.is_available());

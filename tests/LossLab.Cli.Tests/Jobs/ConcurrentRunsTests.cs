@@ -47,7 +47,7 @@ public sealed class ConcurrentRunsTests : IClassFixture<ConcurrentRunsTests.TwoA
         // each run recorded 1 thread
         Assert.True(again.Code == 0, again.Err);
         Assert.True(one.Code == 0, one.Err);
-        Assert.Contains("4 runs, 2 at once", again.Err, StringComparison.Ordinal);
+        Assert.Contains("4 runs, 2 at once on 1 thread each", again.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("at once", one.Err, StringComparison.Ordinal);
         foreach (var id in RunIds(first))
         {

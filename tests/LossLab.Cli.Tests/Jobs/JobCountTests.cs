@@ -7,19 +7,34 @@ public sealed class JobCountTests
     private const long GiB = 1L << 30;
 
     [Theory]
-    [InlineData(2, null, false, 24, 2)] // one run per core
-    [InlineData(8, 2, false, 64, 4)] // one run per --threads cores
-    [InlineData(2, 4, false, 24, 1)] // more threads than cores: one run
-    [InlineData(64, null, false, 16, 8)] // memory for 8 runs only
-    [InlineData(16, null, true, 64, 1)] // a GPU is shared: one run
-    public void Should_RunOnePerCoreOrPerThreadsCores_When_MemoryAllowsAndNoGpu(int cores, int? threads, bool gpu, long memoryGiB, int expected)
+    [InlineData(2, null, false, 24, 1, 2)] // one run per core
+    [InlineData(8, 2, false, 64, 1, 4)] // one run per --threads cores
+    [InlineData(2, 4, false, 24, 1, 1)] // more threads than cores: one run
+    [InlineData(64, null, false, 16, 1, 16)] // memory for 16 small runs only
+    [InlineData(16, null, false, 24, 8, 3)] // memory for 3 large runs only
+    [InlineData(2, null, false, 4, 8, 1)] // not even one: still one
+    [InlineData(16, null, true, 64, 1, 1)] // a GPU is shared: one run
+    public void Should_RunOnePerCoreOrPerThreadsCores_When_MemoryAllowsAndNoGpu(int cores, int? threads, bool gpu, long memoryGiB, long perRunGiB, int expected)
     {
-        // Given the machine and the threads asked for
+        // Given the machine, the threads asked for and the memory a run needs
         // When the default number of jobs is chosen
-        var jobs = JobCount.Default(cores, threads, gpu, memoryGiB * GiB);
+        var jobs = JobCount.Default(cores, threads, gpu, memoryGiB * GiB, perRunGiB * GiB);
 
         // Then it is as many as the cores and the memory allow
         Assert.Equal(expected, jobs);
+    }
+
+    [Fact]
+    public void Should_SetAsideMoreMemory_When_AnyRunIsNotSmallCnn()
+    {
+        // Given the models of two experiments
+        // When the memory per run is chosen
+        var small = JobCount.MemoryPerRun(["small-cnn", "Small-CNN"]);
+        var large = JobCount.MemoryPerRun(["small-cnn", "resnet18"]);
+
+        // Then small-cnn alone gets the small budget, any other model the large one
+        Assert.Equal(JobCount.SmallModelMemory, small);
+        Assert.Equal(JobCount.LargeModelMemory, large);
     }
 
     [Theory]
