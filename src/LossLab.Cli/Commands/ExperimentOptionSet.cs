@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LossLab.Cli.Jobs;
+using LossLab.Data;
 using LossLab.Experiments;
 using LossLab.Hosting;
 using LossLab.Reporting;
@@ -87,6 +88,11 @@ public sealed class ExperimentOptionSet
         var tensorBoard = !parse.GetValue(NoTensorBoard);
         using var board = jobs > 1 ? new StatusBoard(Console.Error, !Console.IsErrorRedirected, TimeSpan.FromSeconds(30)) : null;
         var log = board?.Log ?? Console.Error;
+        if (jobs > 1)
+        {
+            PrepareData(experiments.Select(e => e.Plan.Base), log);
+        }
+
         var complete = true;
         var failed = 0;
         var seconds = 0.0;
@@ -165,6 +171,23 @@ public sealed class ExperimentOptionSet
         Base = plan.Base with { Threads = threads },
         Runs = plan.Runs.Select(r => r with { Options = r.Options with { Threads = threads } }).ToArray(),
     };
+
+    /// <summary>
+    /// Loads once, before the runs' processes start, what they would otherwise all fetch or decode at the same time:
+    /// a dataset to download, an image folder to decode into its cache. The rest each process loads itself.
+    /// </summary>
+    private static void PrepareData(IEnumerable<TrainOptions> runs, TextWriter log)
+    {
+        foreach (var options in runs.DistinctBy(o => (o.Dataset, o.DataDir, o.Download)))
+        {
+            var isFolder = options.Dataset.StartsWith(DatasetRegistry.FolderPrefix, StringComparison.OrdinalIgnoreCase);
+            if (isFolder || (options.Download && DatasetRegistry.Locate(options.Dataset, new DataOptions { DataDir = options.DataDir }) is null))
+            {
+                using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download }, log);
+                log.WriteLine($"data: {data.Name} from {data.Source}: ready for the runs' processes");
+            }
+        }
+    }
 
     /// <summary>The models the plan trains: its base model, and those a sweep varies.</summary>
     private static IEnumerable<string> Models(ExperimentPlan plan) =>

@@ -132,16 +132,28 @@ public sealed class ConcurrentRunsTests : IClassFixture<ConcurrentRunsTests.TwoA
     [Fact]
     public void Should_ExitWith2NamingTheRunAndTheProblem_When_ARunsProcessGetsBadInput()
     {
-        // Given a comparison of images in a folder that does not exist (only the run's process loads the data)
+        // Given the finished comparison copied, with one run made unfinished and its checkpoint damaged (only the run's
+        // own process reads it)
         using var folder = new TempFolder("jobs-bad");
-        var missing = folder.File("no-such-images");
+        foreach (var file in Directory.EnumerateFiles(reference.Directory, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(folder.Path, Path.GetRelativePath(reference.Directory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
 
-        // When it trains two at once
-        var (code, _, error) = CliRunner.Run([.. Compare, "--dataset", $"folder:{missing}", "--jobs", "2", "--out", folder.File("out")]);
+        var damaged = ExperimentRunner.RunPathIn(folder.Path, "loss=margin_seed=2");
+        var summary = Path.Combine(damaged, "summary.json");
+        File.WriteAllText(summary, File.ReadAllText(summary).Replace("\"completed\": true", "\"completed\": false", StringComparison.Ordinal));
+        File.WriteAllBytes(Path.Combine(damaged, "last.ckpt"), [1, 2, 3]);
+
+        // When the comparison runs again two at once
+        var (code, _, error) = CliRunner.Run([.. Compare, "--jobs", "2", "--out", folder.Path]);
 
         // Then the child's own message comes out under the run's name, with the exit code of bad input
         Assert.True(code == 2, error);
-        Assert.Matches(@"losslab: run loss=\S+: .*no-such-images", error);
+        Assert.Contains("loss=margin_seed=2: resuming on 1 thread", error, StringComparison.Ordinal);
+        Assert.Matches(@"losslab: run loss=margin_seed=2: .*last\.ckpt", error);
         Assert.DoesNotContain("unexpected error", error, StringComparison.Ordinal);
     }
 
