@@ -79,7 +79,10 @@ public sealed class ConsoleProgress : ITrainingObserver
     }
 
     /// <inheritdoc />
-    public void EpochFinished(EpochMetrics metrics, int epochs)
+    public void EpochFinished(EpochMetrics metrics, int epochs) => writer.WriteLine(EpochLine(metrics, epochs));
+
+    /// <summary>The line that reports a finished epoch: loss, accuracy, F1, NMI (and embedding metrics), throughput and times.</summary>
+    public static string EpochLine(EpochMetrics metrics, int epochs)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         var line = string.Create(
@@ -90,8 +93,7 @@ public sealed class ConsoleProgress : ITrainingObserver
             line += string.Create(CultureInfo.InvariantCulture, $"  kmeans-nmi {metrics.KmeansNmi:F4}  R@1 {r1:F4}");
         }
 
-        line += string.Create(CultureInfo.InvariantCulture, $"  ({metrics.TrainImgPerS:F0} img/s, train {metrics.TrainSeconds:F1}s, eval {metrics.EvalSeconds:F1}s)");
-        writer.WriteLine(line);
+        return line + string.Create(CultureInfo.InvariantCulture, $"  ({metrics.TrainImgPerS:F0} img/s, train {metrics.TrainSeconds:F1}s, eval {metrics.EvalSeconds:F1}s)");
     }
 
     /// <inheritdoc />

@@ -33,6 +33,7 @@ public static partial class Program
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(PlotLossCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(JobCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -51,7 +51,7 @@ public static class CompareCommand
             }
 
             var directory = parse.GetValue(experiment.Out) ?? throw new ArgumentException("--out: an experiment directory is needed (reuse it to continue)", "--out");
-            return experiment.Run(parse, [(directory, plan)], directory);
+            return experiment.Run(parse, [(directory, plan)], directory, parse.GetValue(train.Threads));
         }));
         return command;
     }

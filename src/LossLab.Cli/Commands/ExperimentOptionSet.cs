@@ -1,8 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using LossLab.Cli.Jobs;
+using LossLab.Data;
 using LossLab.Experiments;
 using LossLab.Hosting;
 using LossLab.Reporting;
+using LossLab.Training;
+using TorchSharp;
 
 namespace LossLab.Cli.Commands;
 
@@ -24,11 +28,17 @@ public sealed class ExperimentOptionSet
     /// <summary><c>--wait-timeout</c>.</summary>
     public Option<double?> WaitTimeout { get; } = new("--wait-timeout") { Description = "Seconds a shard of a search waits for the other shards' runs of a step (default 86400)" };
 
+    /// <summary><c>--jobs</c>.</summary>
+    public Option<int?> Jobs { get; } = new("--jobs")
+    {
+        Description = "Runs trained at once, each in a process of its own on cores/N threads unless --threads is given (default: one per core, or per --threads cores, as memory allows; 1 on a GPU). With 1, runs train one after another in this process, on the preset's threads unless --threads",
+    };
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (Option option in new Option[] { Out, Shard, NoTensorBoard, NoReport, WaitTimeout })
+        foreach (Option option in new Option[] { Out, Shard, Jobs, NoTensorBoard, NoReport, WaitTimeout })
         {
             command.Options.Add(option);
         }
@@ -42,14 +52,31 @@ public sealed class ExperimentOptionSet
     }
 
     /// <summary>
-    /// Runs the experiments (each into its folder), handling Ctrl-C/SIGTERM, then writes the report into
-    /// <paramref name="reportDirectory"/> when every run is settled. Prints a summary; returns the exit code.
+    /// Runs the experiments (each into its folder), <c>--jobs</c> runs at once, handling Ctrl-C/SIGTERM, then writes
+    /// the report into <paramref name="reportDirectory"/> when every run is settled. Prints a summary; returns the exit code.
     /// </summary>
-    public int Run(ParseResult parse, IReadOnlyList<(string Directory, ExperimentPlan Plan)> experiments, string reportDirectory)
+    /// <param name="parse">The command line.</param>
+    /// <param name="experiments">The experiments and their folders.</param>
+    /// <param name="reportDirectory">Where the report goes.</param>
+    /// <param name="threads">The threads per run given with <c>--threads</c>, or null (the jobs then share the cores).</param>
+    public int Run(ParseResult parse, IReadOnlyList<(string Directory, ExperimentPlan Plan)> experiments, string reportDirectory, int? threads)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(experiments);
         var shard = ShardOf(parse);
+        var cores = Environment.ProcessorCount;
+        var jobs = parse.GetValue(Jobs) ?? JobCount.Default(
+            cores,
+            threads,
+            experiments.Any(e => OnGpu(e.Plan.Base)),
+            GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            JobCount.MemoryPerRun(experiments.SelectMany(e => Models(e.Plan))));
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1, "--jobs");
+        if (jobs > 1)
+        {
+            experiments = experiments.Select(e => (e.Directory, OnThreads(e.Plan, JobCount.PerRun(jobs, threads, e.Plan.Base.Threads, cores)))).ToArray();
+        }
+
         var timeout = TimeSpan.FromSeconds(parse.GetValue(WaitTimeout) ?? 86400);
         if (timeout < TimeSpan.Zero)
         {
@@ -58,18 +85,46 @@ public sealed class ExperimentOptionSet
 
         using var signals = new InterruptSignals();
         var commandLine = string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+        var tensorBoard = !parse.GetValue(NoTensorBoard);
+        using var board = jobs > 1 ? new StatusBoard(Console.Error, !Console.IsErrorRedirected, TimeSpan.FromSeconds(30)) : null;
+        var log = board?.Log ?? Console.Error;
+        if (jobs > 1)
+        {
+            PrepareData(experiments.Select(e => e.Plan.Base), log);
+        }
+
         var complete = true;
         var failed = 0;
         var seconds = 0.0;
         foreach (var (directory, plan) in experiments)
         {
-            Console.Error.WriteLine($"experiment: {Path.GetFullPath(directory)} ({plan.Runs.Count switch { 0 => "runs decided as the search proceeds", var n => $"{n} runs" }}{(shard.IsPartial ? $", shard {shard}" : "")})");
-            using var runner = new ExperimentRunner(directory, Console.Error, _ => new ConsoleProgress(), !parse.GetValue(NoTensorBoard))
+            var runs = plan.Runs.Count switch { 0 => "runs decided as the search proceeds", var n => $"{n} runs" };
+            var parallel = (jobs, plan.Base.Threads) switch
+            {
+                (1, _) => "",
+                (_, { } t) => string.Create(CultureInfo.InvariantCulture, $", {jobs} at once on {t} thread{(t == 1 ? "" : "s")} each"),
+                _ => string.Create(CultureInfo.InvariantCulture, $", {jobs} at once"),
+            };
+            log.WriteLine($"experiment: {Path.GetFullPath(directory)} ({runs}{(shard.IsPartial ? $", shard {shard}" : "")}{parallel})");
+            using var runner = new ExperimentRunner(directory, log, board is null ? _ => new ConsoleProgress() : board.Observe, tensorBoard)
             {
                 CommandLine = commandLine,
                 BeforeRun = spec => ProcessSettings.ApplyThreads(spec.Options.Threads),
+                Launcher = jobs > 1 ? new ChildRunLauncher(tensorBoard, commandLine) : null,
+                Jobs = jobs,
             };
-            var outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), signals.Token);
+            ExperimentOutcome outcome;
+            try
+            {
+                outcome = ExperimentExecution.Run(runner, plan, shard, timeout, TimeSpan.FromSeconds(10), signals.Token);
+            }
+            catch (RunProcessException e)
+            {
+                board?.Dispose();
+                Console.Error.WriteLine($"losslab: {e.Message}");
+                return e.ExitCode;
+            }
+
             var p = outcome.Progress;
             seconds += p.Seconds;
             failed += p.Failed.Count;
@@ -109,6 +164,37 @@ public sealed class ExperimentOptionSet
 
         return failed > 0 ? ExitCodes.Diverged : ExitCodes.Ok;
     }
+
+    /// <summary>The plan with every run on <paramref name="threads"/> threads (a resumed run keeps the count it recorded).</summary>
+    private static ExperimentPlan OnThreads(ExperimentPlan plan, int? threads) => plan with
+    {
+        Base = plan.Base with { Threads = threads },
+        Runs = plan.Runs.Select(r => r with { Options = r.Options with { Threads = threads } }).ToArray(),
+    };
+
+    /// <summary>
+    /// Loads once, before the runs' processes start, what they would otherwise all fetch or decode at the same time:
+    /// a dataset to download, an image folder to decode into its cache. The rest each process loads itself.
+    /// </summary>
+    private static void PrepareData(IEnumerable<TrainOptions> runs, TextWriter log)
+    {
+        foreach (var options in runs.DistinctBy(o => (o.Dataset, o.DataDir, o.Download)))
+        {
+            var isFolder = options.Dataset.StartsWith(DatasetRegistry.FolderPrefix, StringComparison.OrdinalIgnoreCase);
+            if (isFolder || (options.Download && DatasetRegistry.Locate(options.Dataset, new DataOptions { DataDir = options.DataDir }) is null))
+            {
+                using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir, Download = options.Download }, log);
+                log.WriteLine($"data: {data.Name} from {data.Source}: ready for the runs' processes");
+            }
+        }
+    }
+
+    /// <summary>The models the plan trains: its base model, and those a sweep varies.</summary>
+    private static IEnumerable<string> Models(ExperimentPlan plan) =>
+        [plan.Base.Model, .. plan.Sweep?.Axes.Where(a => a.Key == "model").SelectMany(a => a.Values) ?? []];
+
+    private static bool OnGpu(TrainOptions options) =>
+        options.Device == DeviceKind.Cuda || (options.Device == DeviceKind.Auto && torch.cuda.is_available());
 
     /// <summary>Parses <c>key=v1,v2,...</c> into an option key and its canonical values.</summary>
     public static (string Key, string[] Values) ParseAxis(string flag, string text)

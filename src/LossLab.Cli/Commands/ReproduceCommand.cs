@@ -17,7 +17,7 @@ public static class ReproduceCommand
         var dataset = new Option<string?>("--dataset") { Description = "Use this dataset instead of the preset's (e.g. folder:PATH with your own images)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder holding the dataset files" };
         var download = new Option<bool>("--download") { Description = "Download the official archives when a dataset is not found" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (quick preset: 2; paper: all cores)" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch per run (default: the cores shared between the --jobs; with --jobs 1 the preset's: quick 2, paper all cores)" };
         var device = new Option<string?>("--device") { Description = "auto (default), cpu or cuda" };
         var epochs = new Option<int?>("--epochs") { Description = "Override the preset's epochs" };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Override the preset's number of training images" };
@@ -78,7 +78,7 @@ public static class ReproduceCommand
                 throw new ArgumentException($"{name}: none of its datasets is available", "--dataset");
             }
 
-            return experiment.Run(parse, runnable, root);
+            return experiment.Run(parse, runnable, root, parse.GetValue(threads));
         }));
         return command;
     }

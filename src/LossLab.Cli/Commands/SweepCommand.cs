@@ -61,7 +61,7 @@ public static class SweepCommand
             };
             var plan = ExperimentPlan.ForSweep(options, spec);
             var directory = parse.GetValue(experiment.Out) ?? throw new ArgumentException("--out: an experiment directory is needed (reuse it to continue)", "--out");
-            return experiment.Run(parse, [(directory, plan)], directory);
+            return experiment.Run(parse, [(directory, plan)], directory, parse.GetValue(train.Threads));
         }));
         return command;
     }

@@ -19,10 +19,14 @@ public static class ExperimentExecution
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(plan);
+        var given = plan.Runs.ToDictionary(r => r.Id, StringComparer.Ordinal);
         plan = ExperimentPlan.Open(runner.Directory, plan);
         if (plan.Kind != ExperimentKind.Sweep)
         {
-            var progress = runner.Run(shard.Select(plan.Runs), cancel);
+            // plan.json keeps the runs as first saved; where and how they execute (threads, data folder, device) is
+            // this invocation's, as for a sweep, whose runs are made from the given base options.
+            var runs = plan.Runs.Select(r => given.GetValueOrDefault(r.Id, r)).ToArray();
+            var progress = runner.Run(shard.Select(runs), cancel);
             var complete = plan.Runs.All(r => runner.StatusOf(r.Id).IsSettled);
             return new ExperimentOutcome(plan, progress, null, complete, false);
         }

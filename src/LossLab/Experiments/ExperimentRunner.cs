@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using LossLab.Data;
 using LossLab.Runs;
@@ -10,8 +11,9 @@ namespace LossLab.Experiments;
 /// <summary>
 /// Trains the runs of an experiment, each into its own run directory <c>&lt;experiment&gt;/runs/&lt;id&gt;</c>: a run
 /// whose <c>summary.json</c> says completed is skipped, one with a <c>last.ckpt</c> resumes, the rest start
-/// afresh. So killing an experiment and running it again finishes only what is missing. Datasets are loaded
-/// once and shared by the runs that use them.
+/// afresh. So killing an experiment and running it again finishes only what is missing. Runs train in this process one
+/// after another, sharing the datasets they use (loaded once), or, through an <see cref="IRunLauncher"/>, several at
+/// once in processes of their own.
 /// </summary>
 public sealed class ExperimentRunner : IDisposable
 {
@@ -25,7 +27,10 @@ public sealed class ExperimentRunner : IDisposable
     /// <summary>Creates a runner for the experiment in <paramref name="directory"/>.</summary>
     /// <param name="directory">Experiment directory; created when missing.</param>
     /// <param name="log">Receives one line per run (started, skipped, resumed, finished, failed).</param>
-    /// <param name="observers">Makes the progress observer of each run (e.g. a console progress printer).</param>
+    /// <param name="observers">
+    /// Makes the progress observer of each run it trains or launches (e.g. a console progress printer); one that is
+    /// <see cref="IDisposable"/> is disposed when its run ends. Called from several threads at once when <see cref="Jobs"/> is more than 1.
+    /// </param>
     /// <param name="tensorBoard">Whether each run also writes TensorBoard event files into its directory.</param>
     public ExperimentRunner(string directory, TextWriter log, Func<RunSpec, ITrainingObserver> observers, bool tensorBoard = true)
     {
@@ -34,7 +39,7 @@ public sealed class ExperimentRunner : IDisposable
         ArgumentNullException.ThrowIfNull(observers);
         Directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Directory);
-        this.log = log;
+        this.log = TextWriter.Synchronized(log);
         this.observers = observers;
         TensorBoard = tensorBoard;
     }
@@ -49,11 +54,24 @@ public sealed class ExperimentRunner : IDisposable
     public string? CommandLine { get; init; }
 
     /// <summary>
-    /// Called with each run before it trains, on the thread that trains it: where the program applies what the run
-    /// needs of the process, such as its libtorch threads (<c>spec =&gt; ProcessSettings.ApplyThreads(spec.Options.Threads)</c>,
-    /// as the CLI does), which LossLab never changes itself. Default null: the runs train on the threads in force.
+    /// Called with each run before it trains in this process, on the thread that trains it: where the program applies
+    /// what the run needs of the process, such as its libtorch threads
+    /// (<c>spec =&gt; ProcessSettings.ApplyThreads(spec.Options.Threads)</c>, as the CLI does), which LossLab never
+    /// changes itself. Not called for runs a <see cref="Launcher"/> trains. Default null: the runs train on the threads in force.
     /// </summary>
     public Action<RunSpec>? BeforeRun { get; init; }
+
+    /// <summary>
+    /// Trains the runs outside this process, so that <see cref="Jobs"/> of them can train at once (the <c>losslab</c>
+    /// command starts a child process per run). Default null: the runs train in this process, one after another.
+    /// </summary>
+    public IRunLauncher? Launcher { get; init; }
+
+    /// <summary>
+    /// Most runs trained at once by the <see cref="Launcher"/>; more than 1 needs one. Each run trains on the thread
+    /// count its options give, so the program divides the cores between the jobs. Default 1.
+    /// </summary>
+    public int Jobs { get; init; } = 1;
 
     /// <summary>Folder of the run <paramref name="id"/>.</summary>
     public string RunPath(string id) => RunPathIn(Directory, id);
@@ -93,102 +111,221 @@ public sealed class ExperimentRunner : IDisposable
         return File.Exists(run.LastCheckpointPath) ? new RunStatus(RunState.Unfinished, null) : RunStatus.New;
     }
 
-    /// <summary>Trains every run of <paramref name="runs"/> that is not settled, in order.</summary>
+    /// <summary>
+    /// Trains every run of <paramref name="runs"/> that is not settled: in this process one after another, or, with a
+    /// <see cref="Launcher"/>, up to <see cref="Jobs"/> at once, started in order.
+    /// </summary>
     /// <param name="runs">The runs (e.g. one shard of a plan).</param>
-    /// <param name="cancel">Stops the current run after its batch (it saves a checkpoint) and runs no further.</param>
+    /// <param name="cancel">Stops the runs in training after their batch (each saves a checkpoint) and starts no further.</param>
     /// <returns>What was done.</returns>
     /// <exception cref="ArgumentException">A run folder holds a run with other options than its spec.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="Jobs"/> is more than 1 without a <see cref="Launcher"/>.</exception>
+    /// <remarks>
+    /// When a run cannot train (an exception), or is interrupted although <paramref name="cancel"/> was not, the
+    /// runs still in training are stopped as by <paramref name="cancel"/> and no further run starts; the exception is
+    /// then rethrown.
+    /// </remarks>
     public ExperimentProgress Run(IReadOnlyList<RunSpec> runs, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(runs);
-        var watch = Stopwatch.StartNew();
-        var trained = new List<string>();
-        var skipped = new List<string>();
-        var resumed = new List<string>();
-        var failed = new List<string>();
-        for (var i = 0; i < runs.Count; i++)
+        ArgumentOutOfRangeException.ThrowIfLessThan(Jobs, 1, nameof(Jobs));
+        if (Jobs > 1 && Launcher is null)
         {
-            var spec = runs[i];
-            var prefix = string.Create(CultureInfo.InvariantCulture, $"[{i + 1}/{runs.Count}] {spec.Id}");
-            if (cancel.IsCancellationRequested)
+            throw new InvalidOperationException(
+                "runs in one process train one at a time (training seeds libtorch's process-wide random generator, and threads are a process setting); give a Launcher to train several at once");
+        }
+
+        var watch = Stopwatch.StartNew();
+        var outcomes = new RunOutcome?[runs.Count];
+        var gate = new object();
+        var next = 0;
+        ExceptionDispatchInfo? error = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        if (Jobs == 1)
+        {
+            Work();
+        }
+        else
+        {
+            var workers = Enumerable.Range(0, Math.Min(Jobs, runs.Count)).Select(_ => new Thread(Work) { IsBackground = true }).ToArray();
+            foreach (var worker in workers)
             {
-                return Progress(interrupted: true);
+                worker.Start();
             }
 
-            var path = RunPath(spec.Id);
-            var status = StatusAt(path);
-            if (status.State != RunState.New)
+            foreach (var worker in workers)
             {
-                RequireSameOptions(path, spec);
-            }
-
-            if (status.IsSettled)
-            {
-                skipped.Add(spec.Id);
-                log.WriteLine($"{prefix}: {(status.State == RunState.Completed ? "completed earlier" : "failed earlier (see " + Path.Combine(path, FailedFileName) + ")")}, skipped");
-                continue;
-            }
-
-            var run = new RunDirectory(path);
-            using var runLock = TryLock(run);
-            if (runLock is null)
-            {
-                skipped.Add(spec.Id);
-                log.WriteLine($"{prefix}: being trained by another process, skipped");
-                continue;
-            }
-
-            // Another process may have finished or checkpointed the run before the lock was free.
-            status = StatusAt(path);
-            if (status.IsSettled)
-            {
-                skipped.Add(spec.Id);
-                log.WriteLine($"{prefix}: completed by another process, skipped");
-                continue;
-            }
-
-            var resume = status.State == RunState.Unfinished;
-            if (!resume)
-            {
-                ClearPartial(run);
-            }
-
-            log.WriteLine($"{prefix}: {(resume ? "resuming" : "training")}");
-            var data = Dataset(spec.Options);
-            ITrainingObserver observer = observers(spec);
-            if (TensorBoard)
-            {
-                observer = new TensorBoardObserver(observer, run.Path, spec.Options.ValidationFraction > 0 ? "val" : "test");
-            }
-
-            try
-            {
-                BeforeRun?.Invoke(spec);
-                var summary = new Trainer(spec.Options, observer).Run(data, run, resume, cancel, CommandLine);
-                if (!summary.Completed)
-                {
-                    log.WriteLine($"{prefix}: interrupted after {summary.Epochs} epoch(s); checkpoint saved");
-                    return Progress(interrupted: true);
-                }
-
-                (resume ? resumed : trained).Add(spec.Id);
-                var final = summary.Final!;
-                log.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"{prefix}: done in {summary.WallSeconds:F1} s, F1 {final.F1Macro:F4}, NMI {final.Nmi:F4}"));
-            }
-            catch (TrainingDivergedException e)
-            {
-                AtomicFile.WriteText(Path.Combine(run.Path, FailedFileName), e.Message + "\n");
-                failed.Add(spec.Id);
-                log.WriteLine($"{prefix}: failed: {e.Message}");
+                worker.Join();
             }
         }
 
-        return Progress(interrupted: false);
+        error?.Throw();
+        var finished = outcomes.OfType<RunOutcome>().ToArray();
+        return new ExperimentProgress(
+            Ids(RunOutcomeKind.Trained),
+            Ids(RunOutcomeKind.Resumed),
+            Ids(RunOutcomeKind.Skipped),
+            Ids(RunOutcomeKind.Failed),
+            outcomes.Any(o => o is null or { Kind: RunOutcomeKind.Interrupted }),
+            watch.Elapsed.TotalSeconds);
 
-        ExperimentProgress Progress(bool interrupted) =>
-            new(trained, resumed, skipped, failed, interrupted, watch.Elapsed.TotalSeconds);
+        string[] Ids(RunOutcomeKind kind) => runs.Where((_, i) => outcomes[i]?.Kind == kind).Select(r => r.Id).ToArray();
+
+        void Work()
+        {
+            while (true)
+            {
+                int i;
+                lock (gate)
+                {
+                    if (stop.IsCancellationRequested || next >= runs.Count)
+                    {
+                        return;
+                    }
+
+                    i = next++;
+                }
+
+                try
+                {
+                    var outcome = RunOne(runs[i], string.Create(CultureInfo.InvariantCulture, $"[{i + 1}/{runs.Count}] {runs[i].Id}"), stop.Token);
+                    outcomes[i] = outcome;
+                    if (outcome.Kind == RunOutcomeKind.Interrupted)
+                    {
+                        stop.Cancel();
+                    }
+                }
+                catch (Exception e)
+                {
+                    lock (gate)
+                    {
+                        error ??= ExceptionDispatchInfo.Capture(e);
+                    }
+
+                    stop.Cancel();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Trains, resumes or skips one run in this process: takes the run folder's lock (another process training it
+    /// means a skip), resumes from <c>last.ckpt</c> on the thread count the run recorded when it started, or starts
+    /// afresh; a diverged run gets <c>failed.txt</c>. What an <see cref="IRunLauncher"/>'s process does for its run.
+    /// </summary>
+    /// <param name="spec">The run.</param>
+    /// <param name="cancel">Stops after the current batch, saving a checkpoint.</param>
+    /// <param name="label">Names the run in the log lines; default its id.</param>
+    /// <returns>How the run ended.</returns>
+    public RunOutcome TrainHere(RunSpec spec, CancellationToken cancel, string? label = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        label ??= spec.Id;
+        var run = new RunDirectory(RunPath(spec.Id));
+        using var runLock = run.TryLock();
+        if (runLock is null)
+        {
+            return new RunOutcome(RunOutcomeKind.Skipped, Message: "being trained by another process");
+        }
+
+        // Another process may have finished or checkpointed the run before the lock was free.
+        var status = StatusAt(run.Path);
+        if (status.IsSettled)
+        {
+            return new RunOutcome(RunOutcomeKind.Skipped, Message: "completed by another process");
+        }
+
+        var resume = status.State == RunState.Unfinished;
+        if (!resume)
+        {
+            ClearPartial(run);
+        }
+
+        spec = OnRecordedThreads(spec, run.Path, status);
+        log.WriteLine($"{label}: {Starting(resume, spec)}");
+        var data = Dataset(spec.Options);
+        var progress = observers(spec);
+        var observer = TensorBoard ? new TensorBoardObserver(progress, run.Path, spec.Options.ValidationFraction > 0 ? "val" : "test") : progress;
+        try
+        {
+            BeforeRun?.Invoke(spec);
+            var summary = new Trainer(spec.Options, observer).Run(data, run, resume, cancel, CommandLine);
+            return new RunOutcome(summary.Completed ? resume ? RunOutcomeKind.Resumed : RunOutcomeKind.Trained : RunOutcomeKind.Interrupted, summary);
+        }
+        catch (TrainingDivergedException e)
+        {
+            AtomicFile.WriteText(Path.Combine(run.Path, FailedFileName), e.Message + "\n");
+            return new RunOutcome(RunOutcomeKind.Failed, Message: e.Message);
+        }
+        finally
+        {
+            (progress as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The run as it trains: a run that resumes keeps the thread count it recorded when it started (its metrics
+    /// depend on it), whatever the spec says now.
+    /// </summary>
+    private static RunSpec OnRecordedThreads(RunSpec spec, string runPath, RunStatus status)
+    {
+        if (status.State != RunState.Unfinished || new RunDirectory(runPath).ReadConfig() is not { ThreadsUsed: > 0 and var recorded } || recorded == spec.Options.Threads)
+        {
+            return spec;
+        }
+
+        return spec with { Options = spec.Options with { Threads = recorded } };
+    }
+
+    private static string Starting(bool resume, RunSpec spec) =>
+        (resume ? "resuming" : "training") + (spec.Options.Threads is { } t ? string.Create(CultureInfo.InvariantCulture, $" on {t} thread{(t == 1 ? "" : "s")}") : "");
+
+    private RunOutcome RunOne(RunSpec spec, string prefix, CancellationToken cancel)
+    {
+        var path = RunPath(spec.Id);
+        var status = StatusAt(path);
+        if (status.State != RunState.New)
+        {
+            RequireSameOptions(path, spec);
+        }
+
+        RunOutcome outcome;
+        if (status.IsSettled)
+        {
+            outcome = new RunOutcome(
+                RunOutcomeKind.Skipped,
+                Message: status.State == RunState.Completed ? "completed earlier" : "failed earlier (see " + Path.Combine(path, FailedFileName) + ")");
+        }
+        else if (Launcher is null)
+        {
+            outcome = TrainHere(spec, cancel, prefix);
+        }
+        else
+        {
+            spec = OnRecordedThreads(spec, path, status);
+            log.WriteLine($"{prefix}: {Starting(status.State == RunState.Unfinished, spec)}");
+            var observer = observers(spec);
+            try
+            {
+                outcome = Launcher.Train(Directory, spec, observer, cancel);
+            }
+            finally
+            {
+                (observer as IDisposable)?.Dispose();
+            }
+        }
+
+        log.WriteLine(outcome switch
+        {
+            { Kind: RunOutcomeKind.Skipped } => $"{prefix}: {outcome.Message}, skipped",
+            { Kind: RunOutcomeKind.Failed } => $"{prefix}: failed: {outcome.Message}",
+            { Kind: RunOutcomeKind.Interrupted } => $"{prefix}: interrupted after {outcome.Summary?.Epochs ?? 0} epoch(s); checkpoint saved",
+            _ => string.Create(
+                CultureInfo.InvariantCulture,
+                $"{prefix}: done in {outcome.Summary?.WallSeconds:F1} s, F1 {outcome.Summary?.Final?.F1Macro:F4}, NMI {outcome.Summary?.Final?.Nmi:F4}"),
+        });
+        return outcome;
     }
 
     /// <summary>
@@ -260,19 +397,6 @@ public sealed class ExperimentRunner : IDisposable
         {
             throw new ArgumentException(
                 $"{path} holds a run with other options than run '{spec.Id}' of this experiment; delete that folder or use another --out", "--out");
-        }
-    }
-
-    /// <summary>An exclusive lock on the run folder, or null when another process holds it (two copies of one shard must not train one run).</summary>
-    private static FileStream? TryLock(RunDirectory run)
-    {
-        try
-        {
-            return new FileStream(Path.Combine(run.Path, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            return null;
         }
     }
 

@@ -4,7 +4,7 @@ using LossLab.Tests;
 namespace LossLab.Cli.Tests.Cluster;
 
 /// <summary>
-/// The tests' tiny experiment (2 losses × 2 seeds, 1 epoch, 1,000 Fashion-MNIST training images, one thread) run in
+/// The tests' tiny experiment (2 losses × 2 seeds, 1 epoch, 1,000 Fashion-MNIST training images, one thread, one run at a time) run in
 /// one <c>losslab</c> process: what a sharded run on the cluster must reproduce. It starts when the fixture is made,
 /// so it trains beside the cluster's jobs, and its folder is deleted with the fixture.
 /// </summary>
@@ -14,7 +14,7 @@ public sealed class ReferenceExperiment : IDisposable
     public static readonly string[] Plan =
     [
         "compare", "--losses", "improved,ce", "--seeds", "2", "--epochs", "1", "--train-limit", "1000", "--test-limit", "500",
-        "--batch-size", "32", "--threads", "1", "--no-tensorboard",
+        "--batch-size", "32", "--threads", "1", "--jobs", "1", "--no-tensorboard",
     ];
 
     private readonly TempFolder folder = new("slurm-reference");

@@ -14,6 +14,7 @@ internal sealed class ChildRun : IDisposable
     /// <summary>Generous: the tests share two cores with other work; a healthy run finishes far sooner.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
 
+    private const int SigInt = 2;
     private const int SigTerm = 15;
     private readonly Process process;
     private readonly StringBuilder error = new();
@@ -85,6 +86,9 @@ internal sealed class ChildRun : IDisposable
 
     /// <summary>SIGKILL: no handler runs, nothing is saved.</summary>
     public void Kill() => process.Kill();
+
+    /// <summary>SIGINT, as Ctrl-C in a terminal sends it.</summary>
+    public void Interrupt() => Assert.Equal(0, SendSignal(process.Id, SigInt));
 
     /// <summary>SIGTERM, as a service manager or <c>kill</c> sends it.</summary>
     public void Terminate() => Assert.Equal(0, SendSignal(process.Id, SigTerm));
