@@ -17,7 +17,7 @@ public static class MetricsCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var predictions = new Option<string?>("--predictions") { Description = "CSV with columns label,prediction: prints accuracy, f1_macro, nmi" };
+        var predictions = new Option<string?>("--predictions") { Description = "CSV with columns label,prediction (optionally p0..p{C-1}, the class probabilities): prints accuracy, f1_macro, nmi (and ece, nll, brier)" };
         var embeddings = new Option<string?>("--embeddings") { Description = "CSV with a label column, then the embedding: prints kmeans_nmi, pair_f1, recall_at_1..8" };
         var seed = new Option<int>("--seed") { Description = "Seed of the k-means++ initialisation", DefaultValueFactory = _ => 0 };
         var restarts = new Option<int>("--restarts") { Description = $"k-means restarts, 1 to {MaxRestarts}; the lowest inertia wins (default 3)", DefaultValueFactory = _ => 3 };

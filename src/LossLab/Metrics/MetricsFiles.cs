@@ -16,8 +16,9 @@ public static class MetricsFiles
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     /// <summary>
-    /// Reads a predictions CSV: an optional header <c>label,prediction</c>, then one
-    /// <c>label,prediction</c> pair of integers per line. Blank lines are skipped.
+    /// Reads a predictions CSV: an optional header <c>label,prediction</c>, then one <c>label,prediction</c> pair of
+    /// integers per line. With the header <c>label,prediction,p0,…,p{C-1}</c>, each line also gives the C class
+    /// probabilities (labels and predictions are then class indices in [0, C)). Blank lines are skipped.
     /// </summary>
     /// <param name="path">The CSV file.</param>
     /// <exception cref="DataFormatException">The file is missing, empty or has a malformed line.</exception>
@@ -27,13 +28,16 @@ public static class MetricsFiles
         var bytes = ReadBytes(path);
         var lines = SplitLines(bytes);
         var first = HasHeader(bytes, lines) ? 1 : 0;
+        var numClasses = 0;
         if (first == 1)
         {
             var header = Encoding.UTF8.GetString(Slice(bytes, lines[0]));
             var names = header.Split(',').Select(name => name.Trim().ToLowerInvariant()).ToArray();
-            if (names is not ["label", "prediction"])
+            numClasses = names.Length - 2;
+            var probabilityNames = Enumerable.Range(0, Math.Max(0, numClasses)).Select(c => string.Create(Invariant, $"p{c}"));
+            if (names.Length < 2 || names[0] != "label" || names[1] != "prediction" || names.Length == 3 || !names[2..].SequenceEqual(probabilityNames))
             {
-                throw new DataFormatException(path, $"line {lines[0].Number}: expected the header 'label,prediction', found '{header}'.");
+                throw new DataFormatException(path, $"line {lines[0].Number}: expected the header 'label,prediction' or 'label,prediction,p0,...,p<C-1>' (C ≥ 2), found '{header}'.");
             }
         }
 
@@ -45,20 +49,45 @@ public static class MetricsFiles
 
         var labels = new long[count];
         var predictions = new long[count];
+        var probabilities = numClasses > 0 ? new double[(long)count * numClasses] : null;
+        var fields = 2 + numClasses;
+        var expected = numClasses > 0 ? $"'label,prediction,p0,...,p{numClasses - 1}'" : "two integers 'label,prediction'";
         for (var i = 0; i < count; i++)
         {
             var line = lines[first + i];
             var text = Slice(bytes, line);
-            var comma = text.IndexOf((byte)',');
-            if (comma < 0 || text[(comma + 1)..].Contains((byte)',')
-                || !long.TryParse(text[..comma], NumberStyles.Integer, Invariant, out labels[i])
-                || !long.TryParse(text[(comma + 1)..], NumberStyles.Integer, Invariant, out predictions[i]))
+            var rest = text;
+            for (var f = 0; f < fields; f++)
             {
-                throw new DataFormatException(path, $"line {line.Number}: expected two integers 'label,prediction', found '{Quote(text)}'.");
+                var comma = rest.IndexOf((byte)',');
+                var last = f == fields - 1;
+                if (last != (comma < 0))
+                {
+                    throw new DataFormatException(path, $"line {line.Number}: expected {expected}, found '{Quote(text)}'.");
+                }
+
+                var field = last ? rest : rest[..comma];
+                var parsed = f switch
+                {
+                    0 => long.TryParse(field, NumberStyles.Integer, Invariant, out labels[i]),
+                    1 => long.TryParse(field, NumberStyles.Integer, Invariant, out predictions[i]),
+                    _ => double.TryParse(field, NumberStyles.Float, Invariant, out probabilities![((long)i * numClasses) + f - 2]),
+                };
+                if (!parsed)
+                {
+                    throw new DataFormatException(path, $"line {line.Number}: expected {expected}, found '{Quote(text)}'.");
+                }
+
+                rest = last ? default : rest[(comma + 1)..];
+            }
+
+            if (numClasses > 0)
+            {
+                CheckProbabilityRow(path, line.Number, labels[i], predictions[i], probabilities.AsSpan(i * numClasses, numClasses));
             }
         }
 
-        return new PredictionTable(labels, predictions);
+        return new PredictionTable(labels, predictions, probabilities, numClasses);
     }
 
     /// <summary>
@@ -103,10 +132,26 @@ public static class MetricsFiles
         return EmbeddingMetrics.Compute(embeddings, classIds, classes, options);
     }
 
-    /// <summary>Reads a predictions CSV and returns <c>accuracy</c>, <c>f1_macro</c>, <c>nmi</c>.</summary>
+    /// <summary>
+    /// Reads a predictions CSV and returns <c>accuracy</c>, <c>f1_macro</c>, <c>nmi</c>, and, when the file gives
+    /// probability columns, also <c>ece</c>, <c>nll</c> and <c>brier</c> (<see cref="CalibrationMetrics.FromProbabilities"/>:
+    /// top-1 of the probabilities, 15 bins).
+    /// </summary>
     /// <param name="path">The CSV file (see <see cref="ReadPredictions"/>).</param>
-    public static IReadOnlyDictionary<string, double> ComputePredictionMetrics(string path) =>
-        Evaluate(ReadPredictions(path)).ToDictionary();
+    public static IReadOnlyDictionary<string, double> ComputePredictionMetrics(string path)
+    {
+        var table = ReadPredictions(path);
+        var metrics = new Dictionary<string, double>(Evaluate(table).ToDictionary());
+        if (table.Probabilities is not null)
+        {
+            foreach (var (name, value) in CalibrationMetrics.FromProbabilities(table.Probabilities, table.Labels, table.NumClasses).ToDictionary())
+            {
+                metrics[name] = value;
+            }
+        }
+
+        return metrics;
+    }
 
     /// <summary>
     /// Reads an embeddings CSV and returns <c>kmeans_nmi</c>, <c>pair_f1</c>,
@@ -123,6 +168,31 @@ public static class MetricsFiles
         }
 
         return Evaluate(table, options).ToDictionary();
+    }
+
+    // Probabilities in [0, 1] summing to 1 (within what six printed decimals lose), class ids that index them.
+    private static void CheckProbabilityRow(string path, int lineNumber, long label, long prediction, ReadOnlySpan<double> row)
+    {
+        if ((ulong)label >= (ulong)row.Length || (ulong)prediction >= (ulong)row.Length)
+        {
+            throw new DataFormatException(path, $"line {lineNumber}: with probability columns p0..p{row.Length - 1}, label and prediction must be class indices in [0, {row.Length}), found {label} and {prediction}.");
+        }
+
+        var sum = 0.0;
+        foreach (var p in row)
+        {
+            if (!(p >= 0 && p <= 1))
+            {
+                throw new DataFormatException(path, $"line {lineNumber}: probabilities must lie in [0, 1], found {p.ToString("R", Invariant)}.");
+            }
+
+            sum += p;
+        }
+
+        if (Math.Abs(sum - 1) > 1e-4)
+        {
+            throw new DataFormatException(path, $"line {lineNumber}: the probabilities sum to {sum.ToString("R", Invariant)}, not 1.");
+        }
     }
 
     private static (long[] Dense, int Classes) Remap(long[] ids)

@@ -101,6 +101,55 @@ public sealed class MetricsFilesTests : IDisposable
         Assert.Contains(detail, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Should_AddCalibrationMatchingNumPy_When_APredictionsFileHasProbabilityColumns()
+    {
+        // Given the NumPy calibration case "dirichlet_10" written with its probabilities as p0..p9 and the top-1 class as the prediction
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(TestData.Reference("calibration_reference.json")));
+        var reference = json.RootElement.GetProperty("cases").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "dirichlet_10");
+        var rows = reference.GetProperty("probabilities").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        var labels = reference.GetProperty("labels").EnumerateArray().Select(v => v.GetInt64()).ToArray();
+        var text = new StringBuilder("label,prediction," + string.Join(',', Enumerable.Range(0, 10).Select(c => $"p{c}")) + "\n");
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var top = Array.IndexOf(rows[i], rows[i].Max());
+            text.Append(CultureInfo.InvariantCulture, $"{labels[i]},{top},").AppendJoin(',', rows[i].Select(p => p.ToString("R", CultureInfo.InvariantCulture))).Append('\n');
+        }
+
+        var path = Write("calibrated.csv", text.ToString());
+
+        // When the metrics of the file are computed
+        var metrics = MetricsFiles.ComputePredictionMetrics(path);
+
+        // Then ECE, NLL and Brier join the classification metrics and equal NumPy's
+        Assert.Equal(["accuracy", "f1_macro", "nmi", "ece", "nll", "brier"], metrics.Keys);
+        var expected = reference.GetProperty("expected");
+        Assert.Equal(expected.GetProperty("ece").GetDouble(), metrics["ece"], 1e-9);
+        Assert.Equal(expected.GetProperty("nll").GetDouble(), metrics["nll"], 1e-9);
+        Assert.Equal(expected.GetProperty("brier").GetDouble(), metrics["brier"], 1e-9);
+    }
+
+    [Theory]
+    [InlineData("label,prediction,p1,p0\n0,0,0.5,0.5\n", 1, "header")]
+    [InlineData("label,prediction,p0\n0,0,1\n", 1, "header")]
+    [InlineData("label,prediction,p0,p1\n0,0,0.5,0.5\n1,1,0.9\n", 3, "'1,1,0.9'")]
+    [InlineData("label,prediction,p0,p1\n0,0,1.5,-0.5\n", 2, "[0, 1]")]
+    [InlineData("label,prediction,p0,p1\n0,0,0.6,0.6\n", 2, "sum to")]
+    [InlineData("label,prediction,p0,p1\n2,0,0.5,0.5\n", 2, "class indices")]
+    public void Should_NameFileAndLine_When_AProbabilityRowIsBad(string content, int line, string detail)
+    {
+        // Given a predictions file whose probability columns are wrong
+        var path = Write("bad-p.csv", content);
+
+        // When it is read
+        var error = Assert.Throws<DataFormatException>(() => MetricsFiles.ReadPredictions(path));
+
+        // Then the error names the file, the line and what is wrong
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains($"line {line}:", error.Message, StringComparison.Ordinal);
+        Assert.Contains(detail, error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("label,a,b\n0,1,2\n1,1\n", 3, "expected 3 fields")]
     [InlineData("0,1,2\n1,1,nan\n", 2, "field 3")]
