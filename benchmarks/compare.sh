@@ -10,11 +10,13 @@
 # --pytorch-keep-freed-memory gives PyTorch the malloc setting LossLab applies to itself (no mmap for large
 # buffers, no trimming; see src/LossLab/Hosting/NativeAllocator.cs) through GLIBC_TUNABLES, to show how much of the
 # difference that setting alone makes.
+# --dataset gives LossLab's bench the image shape (it reads it from the dataset): cifar10 by default (official files,
+# or folder:PATH to CIFAR-10 images), 3x32x32 for PyTorch too; fashion-mnist makes both 1x28x28.
 # LOSSLAB overrides the command that runs the CLI (default: the Release build in this repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-model=small-cnn batch=128 threads=2 steps=5 repeats=5 loss=ce tunables=
+model=small-cnn batch=128 threads=2 steps=5 repeats=5 loss=ce tunables= dataset=cifar10
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --model) model=$2; shift 2 ;;
@@ -23,17 +25,20 @@ while [[ $# -gt 0 ]]; do
     --steps) steps=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
     --loss) loss=$2; shift 2 ;;
+    --dataset) dataset=$2; shift 2 ;;
     --pytorch-keep-freed-memory) tunables=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2147483647; shift ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
+shape=(--channels 3 --size 32)
+[[ $dataset == fashion-mnist ]] && shape=(--channels 1 --size 28)
 losslab=${LOSSLAB:-dotnet src/LossLab.Cli/bin/Release/net10.0/LossLab.Cli.dll}
 python=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${tunables:+GLIBC_TUNABLES=$tunables} /usr/bin/python3 benchmarks/pytorch_reference.py
-        --model "$model" --batch-size "$batch" --threads "$threads" --steps "$steps" --loss "$loss" --repeats 1)
+        --model "$model" --batch-size "$batch" --threads "$threads" --steps "$steps" --loss "$loss" --repeats 1 "${shape[@]}")
 # The pure step on synthetic tensors only: a token matrix product, no pipeline steps.
 ours=($losslab bench --model "$model" --batch-size "$batch" --threads "$threads" --steps "$steps" --loss "$loss"
-      --repeats 1 --matmul-size 256 --no-pipeline --json)
+      --repeats 1 --matmul-size 256 --no-pipeline --json --dataset "$dataset")
 
 torch_runs=() ours_runs=()
 run_torch() { torch_runs+=("$("${python[@]}" | tail -n 1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["img_per_s"])')"); }

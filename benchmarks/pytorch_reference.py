@@ -3,8 +3,9 @@
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 benchmarks/pytorch_reference.py \
         --model resnet18 --batch-size 128 --threads 2 --steps 3 --repeats 1
 
-The architectures are the independent PyTorch definitions in tests/Data/models_reference.py (CIFAR-stem
-ResNet, small CNN; backbone -> Linear(., 128) embedding -> Linear(128, classes) classifier). One step is what
+The architectures are LossLab's plain PyTorch definitions in python/losslab_models.py (the ones exported
+weights load into, checked against LossLab's outputs by the test suite: CIFAR-stem ResNet, Inception v1,
+small CNN; backbone -> Linear(., 128) embedding -> Linear(128, classes) classifier). One step is what
 LossLab's pure step does: zero_grad, forward, loss on the logits, backward, Adam step (lr 1e-3), on fixed
 synthetic images of shape (batch, channels, size, size). Prints one JSON line per repeat with `img_per_s`.
 
@@ -22,8 +23,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "Data"))
-import models_reference  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import losslab_models  # noqa: E402
 
 
 def improved_loss(logits, labels, beta=4.0, gamma=5.0):
@@ -65,8 +66,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    models_reference.CLASSES = args.classes
-    model = models_reference.Full(args.model, args.channels).train()
+    model = losslab_models.LabModel(args.model, args.channels, args.classes).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     images = torch.randn(args.batch_size, args.channels, args.size, args.size)
     labels = torch.randint(args.classes, (args.batch_size,))
