@@ -282,10 +282,10 @@ public sealed class Trainer
         }
     }
 
-    private static long[] ClassCounts(Tensor labels, int numClasses)
+    private static long[] ClassCounts(TorchSharp.torch.Tensor labels, int numClasses)
     {
-        using var scope = torch.NewDisposeScope();
-        return labels.cpu().bincount(minlength: numClasses).data<long>().ToArray();
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return labels.cpu().bincount(null, numClasses).data<long>().ToArray();
     }
 
     private RunSummary WriteSummary(RunDirectory run, List<EpochMetrics> history, bool completed, Stopwatch wall)
