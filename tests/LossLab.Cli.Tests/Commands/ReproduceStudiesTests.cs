@@ -142,7 +142,7 @@ public sealed partial class ReproduceStudiesTests
 
     private static string Text(string html) => WebUtility.HtmlDecode(Tags().Replace(html, "")).Trim();
 
-    [GeneratedRegex(@">(?<name>[^<>]+?) \(ECE \d\.\d{3}, n = (?<n>\d+)\)<")]
+    [GeneratedRegex(@">\s*(?<name>[^<>]+?) \(ECE \d\.\d{3}, n = (?<n>\d+)\)\s*<")]
     private static partial Regex PanelTitle();
 
     [GeneratedRegex("<[^>]+>")]
