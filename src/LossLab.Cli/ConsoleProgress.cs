@@ -81,13 +81,16 @@ public sealed class ConsoleProgress : ITrainingObserver
     /// <inheritdoc />
     public void EpochFinished(EpochMetrics metrics, int epochs) => writer.WriteLine(EpochLine(metrics, epochs));
 
-    /// <summary>The line that reports a finished epoch: loss, accuracy, F1, NMI (and embedding metrics), throughput and times.</summary>
+    /// <summary>
+    /// The line that reports a finished epoch: loss, accuracy, F1, NMI, ECE ("n/a" for a loss that serves no
+    /// probabilities), embedding metrics when computed, throughput and times.
+    /// </summary>
     public static string EpochLine(EpochMetrics metrics, int epochs)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         var line = string.Create(
             CultureInfo.InvariantCulture,
-            $"epoch {metrics.Epoch}/{epochs}  loss {metrics.TrainLoss:F4}  acc {metrics.Accuracy:F4}  f1 {metrics.F1Macro:F4}  nmi {metrics.Nmi:F4}");
+            $"epoch {metrics.Epoch}/{epochs}  loss {metrics.TrainLoss:F4}  acc {metrics.Accuracy:F4}  f1 {metrics.F1Macro:F4}  nmi {metrics.Nmi:F4}  ece {(metrics.Ece is { } ece ? ece.ToString("F4", CultureInfo.InvariantCulture) : "n/a")}");
         if (metrics.RecallAt1 is { } r1)
         {
             line += string.Create(CultureInfo.InvariantCulture, $"  kmeans-nmi {metrics.KmeansNmi:F4}  R@1 {r1:F4}");

@@ -29,6 +29,9 @@ public sealed class CrossEntropyLoss : LossModule
     /// <inheritdoc />
     public override LossInput Input => LossInput.Logits;
 
+    /// <summary>Serving scale 1: softmax(z).</summary>
+    public override double? ServingScale => 1.0;
+
     /// <summary>Computes the loss of (N, C) logits against (N) int64 labels.</summary>
     public override Tensor forward(Tensor input, Tensor labels) => LossFunctions.CrossEntropy(input, labels, LabelSmoothing, Reduction);
 }

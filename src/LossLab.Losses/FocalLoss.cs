@@ -27,6 +27,9 @@ public sealed class FocalLoss : LossModule
     /// <inheritdoc />
     public override LossInput Input => LossInput.Logits;
 
+    /// <summary>Serving scale 1: the focal loss is defined on softmax(z).</summary>
+    public override double? ServingScale => 1.0;
+
     /// <summary>Computes the loss of (N, C) logits against (N) int64 labels.</summary>
     public override Tensor forward(Tensor input, Tensor labels) => inner.forward(input, labels);
 }

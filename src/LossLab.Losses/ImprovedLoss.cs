@@ -65,6 +65,9 @@ public sealed class ImprovedLoss : LossModule
     /// <inheritdoc />
     public override LossInput Input => LossInput.Logits;
 
+    /// <summary>Serving scale beta: the loss is defined on softmax(beta·z), the probabilities the model serves.</summary>
+    public override double? ServingScale => Beta;
+
     /// <summary>Computes the loss of (N, C) logits against (N) int64 labels.</summary>
     public override Tensor forward(Tensor input, Tensor labels)
     {

@@ -50,6 +50,9 @@ public sealed class LogitAdjustedLoss : LossModule
     /// <inheritdoc />
     public override LossInput Input => LossInput.Logits;
 
+    /// <summary>Serving scale 1: at test time the plain logits z serve, without the τ·log π of training.</summary>
+    public override double? ServingScale => 1.0;
+
     /// <summary>Computes the loss of (N, C) logits against (N) int64 labels: cross-entropy of the logits plus τ·log π.</summary>
     public override Tensor forward(Tensor input, Tensor labels)
     {

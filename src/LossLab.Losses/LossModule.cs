@@ -22,4 +22,12 @@ public abstract class LossModule : nn.Module<Tensor, Tensor, Tensor>
 
     /// <summary>Learnable loss parameters with their own learning rates; empty for most losses.</summary>
     public virtual IReadOnlyList<LossParameterGroup> ParameterGroups => Array.Empty<LossParameterGroup>();
+
+    /// <summary>
+    /// The scale s of the probabilities a model trained with this loss serves: softmax(s·z) of its (N, C) logits z.
+    /// 1 for cross-entropy, focal and logit-adjusted cross-entropy (whose adjustment belongs to training only), beta
+    /// for the improved loss; null for losses that give no class probabilities (metric losses, whose predictions are
+    /// the nearest class mean of the embeddings). Calibration metrics are computed on these probabilities.
+    /// </summary>
+    public virtual double? ServingScale => null;
 }

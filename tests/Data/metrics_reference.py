@@ -9,7 +9,7 @@ from math import comb
 
 import numpy as np
 from sklearn.cluster import KMeans
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, normalized_mutual_info_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score, normalized_mutual_info_score, recall_score
 from sklearn.metrics.cluster import contingency_matrix
 
 rng = np.random.default_rng(20240611)
@@ -27,6 +27,12 @@ def classification_case(name, labels, predictions, num_classes):
         "f1_macro": float(f1_score(labels, predictions, average="macro", zero_division=0)),
         "nmi": float(normalized_mutual_info_score(labels, predictions, average_method="arithmetic")),
         "confusion_matrix": confusion_matrix(labels, predictions, labels=list(range(num_classes))).tolist(),
+        "balanced_accuracy": float(balanced_accuracy_score(labels, predictions)),
+        # Recall per class; None for a class absent from the labels (sklearn's zero_division value replaced).
+        "class_recall": [
+            None if not (labels == c).any() else float(r)
+            for c, r in enumerate(recall_score(labels, predictions, labels=list(range(num_classes)), average=None, zero_division=0))
+        ],
     }
 
 

@@ -5,6 +5,55 @@ namespace LossLab.Losses.Tests;
 
 public sealed class LossModuleTests
 {
+    [Theory]
+    [InlineData("ce", 1.0)]
+    [InlineData("focal", 1.0)]
+    [InlineData("logit-adjusted", 1.0)]
+    [InlineData("improved", 4.0)]
+    [InlineData("triplet", null)]
+    [InlineData("margin", null)]
+    [InlineData("proxynca", null)]
+    [InlineData("npair", null)]
+    [InlineData("contrastive", null)]
+    public void Should_ServeSoftmaxOfScaledLogitsOrNothing_When_AskedForTheServingScale(string name, double? expected)
+    {
+        // Given every registered loss at its defaults
+        using var loss = LossRegistry.Create(LossRegistry.Find(name).Defaults, new LossContext(4, 8, [4, 3, 2, 1]));
+
+        // When its serving scale is read
+        var scale = loss.ServingScale;
+
+        // Then logit losses serve softmax(z) (the improved loss softmax(beta·z)), metric losses no probabilities
+        Assert.Equal(expected, scale);
+        Assert.Equal(expected is not null, loss.Input == LossInput.Logits);
+    }
+
+    [Fact]
+    public void Should_ServeItsOwnBeta_When_TheImprovedLossHasANonDefaultBeta()
+    {
+        // Given the improved loss with beta 2.5
+        using var loss = LossRegistry.Create(new ImprovedLossOptions { Beta = 2.5, Gamma = 0 }, new LossContext(4, 8));
+
+        // When its serving scale is read
+        var scale = loss.ServingScale;
+
+        // Then it is beta
+        Assert.Equal(2.5, scale);
+    }
+
+    [Fact]
+    public void Should_CoverEveryRegisteredLoss_When_TestingServingScales()
+    {
+        // Given the registry
+        var names = LossRegistry.Names;
+
+        // When compared with the losses the serving-scale theory lists
+        string[] tested = ["ce", "focal", "logit-adjusted", "improved", "triplet", "margin", "proxynca", "npair", "contrastive"];
+
+        // Then none is missing
+        Assert.Equal(names.Order(), tested.Order());
+    }
+
     [Fact]
     public void Should_TrainBetaAtItsOwnRate_When_MarginLossIsUsed()
     {

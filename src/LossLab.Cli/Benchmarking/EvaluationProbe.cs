@@ -57,7 +57,7 @@ internal sealed class EvaluationProbe : IDisposable
     {
         var watch = Stopwatch.StartNew();
         var options = saved.Options;
-        var metrics = evaluator.Evaluate(saved.Model, saved.Loss.Input, saved.Data, trainIndices, testIndices, options.EmbeddingMetrics, options.Seed, ClassMeanImages);
+        var metrics = evaluator.Evaluate(saved.Model, saved.Loss, saved.Data, trainIndices, testIndices, options.EmbeddingMetrics, options.Seed, ClassMeanImages);
         return (watch.Elapsed.TotalSeconds, metrics);
     }
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LossLab.Data;
 
 /// <summary>
-/// The training and test images a run uses (after <c>--imbalance-ratio</c>, <c>--train-limit</c> and
+/// The training and test images a run uses (after <c>--train-limit</c>, then <c>--imbalance-ratio</c>, and
 /// <c>--test-limit</c>), derived from the options alone so training and later evaluation agree.
 /// </summary>
 public static class RunSubsets
@@ -17,12 +17,15 @@ public static class RunSubsets
         ArgumentNullException.ThrowIfNull(data);
         using var scope = torch.NewDisposeScope();
         var labels = data.Train.Labels;
-        var indices = options.ImbalanceRatio is { } ratio and > 1
-            ? Subsets.Imbalanced(labels, ratio, data.NumClasses)
+
+        // The class-balanced limit comes first and the imbalance thins what it kept: the other way round, the limit
+        // would even out all but the smallest classes again.
+        var indices = options.TrainLimit is { } limit && limit < labels.shape[0]
+            ? Subsets.ClassBalancedLimit(labels, limit, options.Seed)
             : torch.arange(labels.shape[0], dtype: ScalarType.Int64);
-        if (options.TrainLimit is { } limit && limit < indices.shape[0])
+        if (options.ImbalanceRatio is { } ratio and > 1)
         {
-            indices = indices.index_select(0, Subsets.ClassBalancedLimit(labels.index_select(0, indices), limit, options.Seed));
+            indices = indices.index_select(0, Subsets.Imbalanced(labels.index_select(0, indices), ratio, data.NumClasses));
         }
 
         return indices.MoveToOuterDisposeScope();

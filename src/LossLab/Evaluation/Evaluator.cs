@@ -55,7 +55,11 @@ public sealed class Evaluator
 
     /// <summary>Evaluates the model on the test images, predicting by nearest class mean of the training embeddings when there is no classifier.</summary>
     /// <param name="model">The model; switched to eval mode.</param>
-    /// <param name="input">What the loss reads: logits are predicted by argmax, embeddings by nearest class mean.</param>
+    /// <param name="loss">
+    /// The run's loss: what it reads (logits are predicted by argmax, embeddings by nearest class mean) and its
+    /// <see cref="LossModule.ServingScale"/>, the scale of the served probabilities the calibration metrics score
+    /// (none for a loss without one).
+    /// </param>
     /// <param name="data">The dataset.</param>
     /// <param name="trainIndices">(N) int64 training images of the run.</param>
     /// <param name="testIndices">(M) int64 test (or validation) images to score.</param>
@@ -64,7 +68,7 @@ public sealed class Evaluator
     /// <param name="classMeanImages">Training images whose embeddings give the class means (see <see cref="ClassMeanSubset"/>); null for all.</param>
     public EpochMetrics Evaluate(
         LabModel model,
-        LossInput input,
+        LossModule loss,
         ImageDataset data,
         Tensor trainIndices,
         Tensor testIndices,
@@ -73,8 +77,10 @@ public sealed class Evaluator
         int? classMeanImages = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(data);
         using var scope = torch.NewDisposeScope();
+        var input = loss.Input;
         var (testEmb, testLogits) = Embed(model, data.Test, testIndices);
         var testLabels = data.Test.Labels.index_select(0, testIndices);
         Tensor predictions;
@@ -97,7 +103,21 @@ public sealed class Evaluator
             Accuracy = report.Accuracy,
             F1Macro = report.F1Macro,
             Nmi = report.Nmi,
+            BalancedAccuracy = report.BalancedAccuracy,
+            ClassRecall = report.ClassRecall,
         };
+        if (input == LossInput.Logits && testLogits is not null && loss.ServingScale is { } servingScale)
+        {
+            var calibration = Calibration(testLogits, servingScale, labels, data.NumClasses);
+            metrics = metrics with
+            {
+                Ece = calibration.Ece,
+                Nll = calibration.Nll,
+                Brier = calibration.Brier,
+                CalibrationBins = calibration.Bins,
+            };
+        }
+
         if (embeddingMetrics)
         {
             var emb = EmbeddingMetrics.Compute(testEmb, testLabels, data.NumClasses, new EmbeddingMetricOptions { Seed = seed });
@@ -113,6 +133,22 @@ public sealed class Evaluator
         }
 
         return metrics;
+    }
+
+    /// <summary>
+    /// Calibration (<see cref="CalibrationMetrics"/>) of the probabilities softmax(<paramref name="scale"/>·z) of
+    /// (N, C) logits z, computed as a log-softmax in double precision so that the NLL is exact.
+    /// </summary>
+    /// <param name="logits">(N, C) logits.</param>
+    /// <param name="scale">Serving scale s &gt; 0.</param>
+    /// <param name="labels">N labels in [0, C).</param>
+    /// <param name="numClasses">C.</param>
+    public static CalibrationReport Calibration(Tensor logits, double scale, ReadOnlySpan<long> labels, int numClasses)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        using var scope = torch.NewDisposeScope();
+        var logProbabilities = (logits.cpu().to(ScalarType.Float64) * scale).log_softmax(1).contiguous().data<double>().ToArray();
+        return CalibrationMetrics.FromLogProbabilities(logProbabilities, labels, numClasses);
     }
 
     /// <summary>

@@ -37,8 +37,14 @@ public sealed record ExperimentPlan
     /// <summary>Losses of a comparison, in order.</summary>
     public IReadOnlyList<string> Losses { get; init; } = [];
 
-    /// <summary>Loss the paired tests compare every other loss with. Default improved.</summary>
+    /// <summary>Loss the paired tests compare every other loss with (a variant's name when there are variants). Default improved.</summary>
     public string ReferenceLoss { get; init; } = "improved";
+
+    /// <summary>A comparison of named variants (<see cref="CompareVariants"/>); empty when the losses alone tell the runs apart.</summary>
+    public IReadOnlyList<PlanVariant> Variants { get; init; } = [];
+
+    /// <summary>Variants every other variant is tested against, pair by pair, each in its own table; empty without variants.</summary>
+    public IReadOnlyList<string> PairedAgainst { get; init; } = [];
 
     /// <summary>Seeds per setting: the base seed and the next ones.</summary>
     public int Seeds { get; init; } = 1;
@@ -102,6 +108,70 @@ public sealed record ExperimentPlan
             Seeds = seeds,
             ReferenceLoss = names.Contains("improved") ? "improved" : names[0],
             Varied = ["loss", "seed"],
+            Runs = runs,
+        };
+    }
+
+    /// <summary>
+    /// A comparison of named <paramref name="variants"/> × <paramref name="seeds"/> seeds on the same model, data and
+    /// budget; run ids are <c>variant=NAME_seed=S</c>.
+    /// </summary>
+    /// <param name="baseOptions">Options of every run; its seed is the first seed.</param>
+    /// <param name="variants">The variants, at least one, no name twice.</param>
+    /// <param name="seeds">Seeds per variant, ≥ 1.</param>
+    /// <param name="reference">The variant the verdict speaks of.</param>
+    /// <param name="pairedAgainst">Variants each other variant is tested against.</param>
+    /// <param name="title">Report heading.</param>
+    public static ExperimentPlan CompareVariants(
+        TrainOptions baseOptions, IReadOnlyList<PlanVariant> variants, int seeds, string reference, IReadOnlyList<string> pairedAgainst, string title)
+    {
+        ArgumentNullException.ThrowIfNull(baseOptions);
+        ArgumentNullException.ThrowIfNull(variants);
+        ArgumentNullException.ThrowIfNull(pairedAgainst);
+        ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1, "--seeds");
+        if (variants.Count == 0)
+        {
+            throw new ArgumentException("at least one variant is needed", nameof(variants));
+        }
+
+        var names = variants.Select(v => v.Name).ToArray();
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Length || names.Any(n => n.Length == 0 || !n.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
+        {
+            throw new ArgumentException($"variant names must be distinct, non-empty letters, digits and '-': {string.Join(", ", names)}", nameof(variants));
+        }
+
+        foreach (var name in pairedAgainst.Append(reference))
+        {
+            if (!names.Contains(name))
+            {
+                throw new ArgumentException($"'{name}' is not one of the variants ({string.Join(", ", names)})", nameof(pairedAgainst));
+            }
+        }
+
+        var runs = new List<RunSpec>();
+        foreach (var variant in variants)
+        {
+            for (var s = 0; s < seeds; s++)
+            {
+                var seed = baseOptions.Seed + s;
+                var options = baseOptions with { LossOptions = variant.LossOptions, Seed = seed };
+                options.Validate();
+                var values = new Dictionary<string, string> { ["variant"] = variant.Name, ["seed"] = seed.ToString(CultureInfo.InvariantCulture) };
+                runs.Add(new RunSpec(RunId.Format(values), options) { Values = values });
+            }
+        }
+
+        return new ExperimentPlan
+        {
+            Kind = ExperimentKind.Compare,
+            Title = title,
+            Base = baseOptions,
+            Losses = variants.Select(v => LossRegistry.Of(v.LossOptions).Name).Distinct().ToArray(),
+            ReferenceLoss = reference,
+            Variants = variants,
+            PairedAgainst = pairedAgainst,
+            Seeds = seeds,
+            Varied = ["variant", "seed"],
             Runs = runs,
         };
     }

@@ -10,6 +10,20 @@ namespace LossLab.Metrics;
 /// <param name="ConfusionMatrix">Counts indexed <c>[true class][predicted class]</c>, numClasses × numClasses.</param>
 public sealed record ClassificationReport(double Accuracy, double F1Macro, double Nmi, long[][] ConfusionMatrix)
 {
+    /// <summary>
+    /// Recall of each class, TP / (TP + FN), indexed by class; null for a class absent from the labels (whose recall is
+    /// undefined).
+    /// </summary>
+    public IReadOnlyList<double?> ClassRecall => ConfusionMatrix
+        .Select((row, c) => row.Sum() is var total and > 0 ? (double?)row[c] / total : null)
+        .ToArray();
+
+    /// <summary>
+    /// Balanced accuracy as scikit-learn's <c>balanced_accuracy_score</c>: the mean of <see cref="ClassRecall"/> over the
+    /// classes present in the labels.
+    /// </summary>
+    public double BalancedAccuracy => ClassRecall.OfType<double>().Average();
+
     /// <summary>The scalar metrics under their snake_case names: <c>accuracy</c>, <c>f1_macro</c>, <c>nmi</c>.</summary>
     public IReadOnlyDictionary<string, double> ToDictionary() => new Dictionary<string, double>
     {

@@ -76,30 +76,46 @@ public static class ReportBuilder
     {
         var plan = experiment.Plan;
         var paper = plan.Experiment;
-        var byLoss = plan.Losses
-            .Select(l => (Loss: l, Runs: experiment.Runs.Where(r => r.Completed && string.Equals(r.Spec.Options.Loss, l, StringComparison.OrdinalIgnoreCase)).ToArray()))
-            .ToArray();
+        var variants = plan.Variants.Count > 0;
+        var arm = variants ? "variant" : "loss";
+
+        // One group per loss, or per variant when the plan names them; a group's label is what tables and legends print.
+        var byLoss = variants
+            ? plan.Variants
+                .Select(v => (Loss: v.Label, Runs: experiment.Runs.Where(r => r.Completed && r.Value("variant") == v.Name).ToArray()))
+                .ToArray()
+            : plan.Losses
+                .Select(l => (Loss: l, Runs: experiment.Runs.Where(r => r.Completed && string.Equals(r.Spec.Options.Loss, l, StringComparison.OrdinalIgnoreCase)).ToArray()))
+                .ToArray();
         var paragraphs = new List<string>
         {
             Setting(experiment),
-            $"Losses: {string.Join(", ", plan.Losses)}; {plan.Seeds} seed(s) each (seeds {plan.Base.Seed}–{plan.Base.Seed + plan.Seeds - 1}), the same seeds for every loss. Metrics after the last epoch, mean ± sample standard deviation over seeds.",
+            variants
+                ? $"Variants: {string.Join("; ", plan.Variants.Select(v => $"{v.Label} = {Describe(v)}"))}. {plan.Seeds} seed(s) each (seeds {plan.Base.Seed}–{plan.Base.Seed + plan.Seeds - 1}), the same seeds for every variant. Metrics after the last epoch, mean ± sample standard deviation over seeds."
+                : $"Losses: {string.Join(", ", plan.Losses)}; {plan.Seeds} seed(s) each (seeds {plan.Base.Seed}–{plan.Base.Seed + plan.Seeds - 1}), the same seeds for every loss. Metrics after the last epoch, mean ± sample standard deviation over seeds.",
             Completion(experiment),
         };
-        if (paper is not null && PaperFigures.Settings.TryGetValue(paper, out var paperSetting))
+        var paperColumns = paper is not null && !variants;
+        if (paperColumns && PaperFigures.Settings.TryGetValue(paper!, out var paperSetting))
         {
             paragraphs.Add($"Paper columns: what the paper reports for {paperSetting}; ours use the settings above.");
         }
 
         var embedding = byLoss.Any(g => g.Runs.Any(r => r.Final!.RecallAt1 is not null));
-        var headers = new List<string> { "loss", "seeds", "accuracy", "macro-F1", "NMI" };
+        var headers = new List<string> { arm, "seeds", "accuracy", "macro-F1", "NMI" };
         if (embedding)
         {
             headers.AddRange(["k-means NMI", "Recall@1", "Recall@8"]);
         }
 
-        if (paper is not null)
+        if (paperColumns)
         {
             headers.AddRange(["paper F1", "paper NMI", "paper Recall@1"]);
+        }
+
+        if (variants)
+        {
+            headers.AddRange(["ECE", "NLL"]);
         }
 
         var rows = new List<IReadOnlyList<string>>();
@@ -119,9 +135,15 @@ public static class ReportBuilder
                 row.AddRange([MeanSd(finals.Select(m => m.KmeansNmi)), MeanSd(finals.Select(m => m.RecallAt1)), MeanSd(finals.Select(m => m.RecallAt8))]);
             }
 
-            if (paper is not null)
+            if (paperColumns)
             {
-                row.AddRange(new[] { "f1", "nmi", "recall@1" }.Select(metric => PaperFigures.Find(paper, loss, metric)?.Text ?? Dash));
+                row.AddRange(new[] { "f1", "nmi", "recall@1" }.Select(metric => PaperFigures.Find(paper!, loss, metric)?.Text ?? Dash));
+            }
+
+            if (variants)
+            {
+                var served = finals.Length == 0 || finals.Any(f => f.Ece is not null);
+                row.AddRange([served ? MeanSd(finals.Select(m => m.Ece)) : "n/a", served ? MeanSd(finals.Select(m => m.Nll)) : "n/a"]);
             }
 
             rows.Add(row);
@@ -129,13 +151,28 @@ public static class ReportBuilder
 
         var tableTitle = paper == "E4-table1"
             ? "Table 1: final-epoch metrics per loss on CIFAR-100"
-            : "Final-epoch metrics per loss (the shape of the paper's Table 1)";
+            : variants ? "Final-epoch metrics per variant" : "Final-epoch metrics per loss (the shape of the paper's Table 1)";
         var tables = new List<ReportTable> { new(tableTitle, headers, rows) };
-        var reference = plan.Losses.FirstOrDefault(l => string.Equals(l, plan.ReferenceLoss, StringComparison.OrdinalIgnoreCase)) ?? plan.ReferenceLoss;
-        var comparisons = PairedComparisons(reference, byLoss);
-        if (comparisons is not null)
+        tables.Add(CalibrationTable(arm, byLoss));
+        if (plan.Base.ImbalanceRatio is > 1)
         {
-            tables.Add(PairedTable(reference, comparisons));
+            tables.Add(ImbalanceTable(arm, byLoss));
+        }
+
+        var referenceLabel = variants
+            ? plan.Variants.FirstOrDefault(v => v.Name == plan.ReferenceLoss)?.Label ?? plan.ReferenceLoss
+            : plan.Losses.FirstOrDefault(l => string.Equals(l, plan.ReferenceLoss, StringComparison.OrdinalIgnoreCase)) ?? plan.ReferenceLoss;
+        var comparisons = PairedComparisons(referenceLabel, byLoss);
+        if (variants)
+        {
+            foreach (var against in plan.PairedAgainst.Select(n => plan.Variants.First(v => v.Name == n).Label))
+            {
+                tables.Add(VariantPairedTable(against, byLoss));
+            }
+        }
+        else if (comparisons is not null)
+        {
+            tables.Add(PairedTable(referenceLabel, comparisons));
         }
 
         var figures = new List<ReportFigure>();
@@ -153,24 +190,158 @@ public static class ReportBuilder
             };
             var split = EvaluatedSplit(curves.SelectMany(g => g.Runs));
             var note = SpreadNote(curves.Select(g => g.Runs.Length), "seed");
-            figures.Add(Lines(figureBase + "-f1", $"Macro-F1 on the {split} split per epoch for each loss, mean over seeds with ±1 sd shaded{f1Figure}", "macro-F1", curves.Select(g => MeanCurve(g.Loss, g.Runs, m => m.F1Macro, g.Color)), note));
-            figures.Add(Lines(figureBase + "-nmi", $"NMI on the {split} split per epoch for each loss, mean over seeds with ±1 sd shaded{nmiFigure}", "NMI", curves.Select(g => MeanCurve(g.Loss, g.Runs, m => m.Nmi, g.Color)), note));
-            figures.Add(Panels(figureBase + "-loss", "Training loss per epoch, one panel per loss, each on its own y scale (mean over seeds, ±1 sd shaded)", "training loss", curves.Select(g => MeanCurve(g.Loss, g.Runs, m => m.TrainLoss, g.Color)), note));
+            figures.Add(Lines(figureBase + "-f1", $"Macro-F1 on the {split} split per epoch for each {arm}, mean over seeds with ±1 sd shaded{f1Figure}", "macro-F1", curves.Select(g => MeanCurve(g.Loss, g.Runs, m => m.F1Macro, g.Color)), note));
+            figures.Add(Lines(figureBase + "-nmi", $"NMI on the {split} split per epoch for each {arm}, mean over seeds with ±1 sd shaded{nmiFigure}", "NMI", curves.Select(g => MeanCurve(g.Loss, g.Runs, m => m.Nmi, g.Color)), note));
+            var calibrated = curves.Where(g => g.Runs.Any(r => r.History.Any(m => m.Ece is not null))).ToArray();
+            if (calibrated.Length > 0)
+            {
+                figures.Add(Lines(figureBase + "-ece", $"Expected calibration error on the {split} split per epoch for each {arm} that serves probabilities, mean over seeds with ±1 sd shaded (lower is better)", "ECE", calibrated.Select(g => MeanCurve(g.Loss, g.Runs, m => m.Ece ?? double.NaN, g.Color)), note));
+            }
+
+            figures.Add(Panels(figureBase + "-loss", $"Training loss per epoch, one panel per {arm}, each on its own y scale (mean over seeds, ±1 sd shaded)", "training loss", curves.Select(g => MeanCurve(g.Loss, g.Runs, m => m.TrainLoss, g.Color)), note));
             var bars = new[] { ("macro-F1", (Func<EpochMetrics, double>)(m => m.F1Macro)), ("NMI", m => m.Nmi) }
                 .Select(s => new BarSeries(s.Item1, curves.Select(g => Bar(g.Loss, g.Runs.Select(r => s.Item2(r.Final!)).ToArray())).ToArray()))
                 .ToArray();
             figures.Add(new ReportFigure(
-                "Final macro-F1 and NMI for each loss, mean ± standard deviation over seeds",
-                PlotWriter.SaveBars(figureBase + "-final", "", "loss", "score", bars)));
+                $"Final macro-F1 and NMI for each {arm}, mean ± standard deviation over seeds",
+                PlotWriter.SaveBars(figureBase + "-final", "", arm, "score", bars)));
+            var reliability = curves.Select(g => Pooled(g.Loss, g.Runs)).OfType<ReliabilityBins>().ToArray();
+            if (reliability.Length > 0)
+            {
+                var without = curves.Where(g => Pooled(g.Loss, g.Runs) is null).Select(g => g.Loss).ToArray();
+                figures.Add(new ReportFigure(
+                    $"Reliability diagrams, one panel per {arm}: the final-epoch {split} predictions of all seeds pooled into {CalibrationMetricsBins} equal-width bins of the top-1 confidence (softmax of the logits times the loss's serving scale). Each panel's ECE is that of the pooled predictions, not the mean of the seeds' ECEs in the calibration table."
+                        + (without.Length > 0 ? $" No panel for {string.Join(", ", without)}: no class probabilities." : ""),
+                    PlotWriter.SaveReliability(figureBase + "-reliability", reliability, ReliabilityStyle(reliability))));
+            }
         }
 
         var verdict = VerdictWriter.Comparison(
-            reference,
+            referenceLabel,
             byLoss.Select(g => (g.Loss, g.Runs.Select(r => r.Final!.F1Macro).ToArray(), g.Runs.Select(r => r.Final!.Nmi).ToArray())).ToArray(),
             comparisons,
             experiment.Runs.Count(r => r.Completed),
             experiment.Runs.Count);
         return new ReportSection(plan.Title, paragraphs, tables, figures, [RunsTable(experiment)], Details(experiment)) { Verdict = verdict };
+    }
+
+    private const int CalibrationMetricsBins = Metrics.CalibrationMetrics.DefaultBins;
+
+    /// <summary>Wide enough for every panel's title ("label (ECE 0.123, n = 12345)") on one line beside the others.</summary>
+    private static PlotStyle ReliabilityStyle(IReadOnlyList<ReliabilityBins> panels)
+    {
+        // PlotWriter's grid: up to 4 panels a row, rows filled evenly.
+        var rows = (panels.Count + 3) / 4;
+        var columns = (panels.Count + rows - 1) / rows;
+        var title = panels.Max(p => p.Name.Length) + 26;
+        return PlotStyle.Default with { Width = Math.Clamp(columns * title * 9, PlotStyle.Default.Width, 2400), Height = 420 };
+    }
+
+    private static string Describe(PlanVariant variant)
+    {
+        var definition = Losses.LossRegistry.Of(variant.LossOptions);
+        var options = definition.Options
+            .Select(o => (o.Key, Value: o.Format(variant.LossOptions)))
+            .Where(o => o.Value is not null)
+            .Select(o => $"{o.Key} {o.Value}");
+        return $"--loss {definition.Name}" + string.Concat(options.Select(o => $" --{o}"));
+    }
+
+    /// <summary>ECE, NLL and Brier per loss or variant, "n/a" for those that serve no class probabilities.</summary>
+    private static ReportTable CalibrationTable(string arm, (string Loss, RunRecord[] Runs)[] groups)
+    {
+        var rows = groups.Select(g =>
+        {
+            var finals = g.Runs.Select(r => r.Final!).ToArray();
+            var served = finals.Any(f => f.Ece is not null);
+            string Cell(Func<EpochMetrics, double?> metric) => finals.Length == 0 ? Dash : served ? MeanSd(finals.Select(metric)) : "n/a";
+            return (IReadOnlyList<string>)[g.Loss, finals.Length.ToString(CultureInfo.InvariantCulture), Cell(m => m.Ece), Cell(m => m.Nll), Cell(m => m.Brier)];
+        }).ToArray();
+        return new ReportTable(
+            $"Calibration per {arm} (final epoch)",
+            [arm, "seeds", "ECE", "NLL", "Brier"],
+            rows,
+            $"On the probabilities the model serves: softmax(β·z) for the improved loss, softmax(z) for ce, focal and logit-adjusted ce (plain logits at test time). ECE over {CalibrationMetricsBins} equal-width bins of the top-1 confidence; lower is better for all three. n/a: the {arm} predicts by nearest class mean and gives no probabilities.");
+    }
+
+    /// <summary>Macro-F1, balanced accuracy, recall of the head, middle and tail thirds of the classes, and ECE.</summary>
+    private static ReportTable ImbalanceTable(string arm, (string Loss, RunRecord[] Runs)[] groups)
+    {
+        var rows = groups.Select(g =>
+        {
+            var finals = g.Runs.Select(r => r.Final!).ToArray();
+            var thirds = g.Runs
+                .Where(r => r.Config?.TrainClassCounts is { Count: >= 3 } && r.Final!.ClassRecall is not null && r.Final.ClassRecall.Count == r.Config.TrainClassCounts.Count)
+                .Select(r => FrequencyThirds.MeanRecall(r.Config!.TrainClassCounts!, r.Final!.ClassRecall!))
+                .ToArray();
+            string Third(Func<(double Head, double Middle, double Tail), double> part) => thirds.Length == 0 ? Dash : MeanSd(thirds.Select(part));
+            return (IReadOnlyList<string>)
+            [
+                g.Loss, finals.Length.ToString(CultureInfo.InvariantCulture), MeanSd(finals.Select(m => m.F1Macro)), MeanSd(finals.Select(m => m.BalancedAccuracy)),
+                Third(t => t.Head), Third(t => t.Middle), Third(t => t.Tail),
+                finals.Length == 0 ? Dash : finals.Any(f => f.Ece is not null) ? MeanSd(finals.Select(m => m.Ece)) : "n/a",
+            ];
+        }).ToArray();
+        return new ReportTable(
+            $"Class imbalance per {arm} (final epoch, balanced test set)",
+            [arm, "seeds", "macro-F1", "balanced accuracy", "head recall", "middle recall", "tail recall", "ECE"],
+            rows,
+            "Head, middle, tail: the classes ordered by training images, most first, split into thirds (⌊C/3⌋ head, ⌊C/3⌋ tail, the rest middle); each cell is the mean recall of its classes, then mean ± sd over seeds.");
+    }
+
+    /// <summary>Paired t-tests of every other variant against <paramref name="against"/>: differences and two-sided p-values.</summary>
+    private static ReportTable VariantPairedTable(string against, (string Loss, RunRecord[] Runs)[] groups)
+    {
+        var reference = groups.First(g => g.Loss == against).Runs;
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var (label, runs) in groups.Where(g => g.Loss != against))
+        {
+            var pairs = runs.Join(reference, r => r.Spec.Options.Seed, b => b.Spec.Options.Seed, (r, b) => (Variant: r.Final!, Reference: b.Final!)).ToArray();
+            var row = new List<string> { label, pairs.Length.ToString(CultureInfo.InvariantCulture) };
+            foreach (var metric in new Func<EpochMetrics, double?>[] { m => m.F1Macro, m => m.Nmi, m => m.Ece })
+            {
+                var both = pairs.Where(p => metric(p.Variant) is not null && metric(p.Reference) is not null).ToArray();
+                if (both.Length < 2)
+                {
+                    row.AddRange([Dash, Dash]);
+                    continue;
+                }
+
+                var test = Statistics.PairedTTest(both.Select(p => metric(p.Variant)!.Value).ToArray(), both.Select(p => metric(p.Reference)!.Value).ToArray());
+                row.AddRange([Signed(test.MeanDifference), PValue(test.PValueTwoSided)]);
+            }
+
+            rows.Add(row);
+        }
+
+        return new ReportTable(
+            $"Paired t-tests against {against} (pairs share a seed)",
+            ["variant", "pairs", "ΔF1", "p (F1)", "ΔNMI", "p (NMI)", "ΔECE", "p (ECE)"],
+            rows,
+            $"Δ = variant − {against}, mean over pairs of final-epoch values; p two-sided with n − 1 degrees of freedom. Lower ECE is better, so a negative ΔECE means better calibrated. With few seeds only large, consistent differences reach p < 0.05.");
+    }
+
+    /// <summary>The final-epoch calibration bins of the runs pooled into one reliability diagram panel; null when none has bins.</summary>
+    private static ReliabilityBins? Pooled(string name, IReadOnlyList<RunRecord> runs)
+    {
+        var binned = runs.Select(r => r.Final?.CalibrationBins).OfType<IReadOnlyList<Metrics.CalibrationBin>>().Where(b => b.Count > 0).ToArray();
+        if (binned.Length == 0 || binned.Any(b => b.Count != binned[0].Count))
+        {
+            return null;
+        }
+
+        var count = binned[0].Count;
+        var counts = new long[count];
+        var confidence = new double[count];
+        var accuracy = new double[count];
+        for (var k = 0; k < count; k++)
+        {
+            counts[k] = binned.Sum(b => b[k].Count);
+            confidence[k] = counts[k] > 0 ? binned.Sum(b => b[k].Count * b[k].MeanConfidence) / counts[k] : double.NaN;
+            accuracy[k] = counts[k] > 0 ? binned.Sum(b => b[k].Count * b[k].Accuracy) / counts[k] : double.NaN;
+        }
+
+        return counts.Sum() > 0 ? new ReliabilityBins(name, confidence, accuracy, counts) : null;
     }
 
     private static IReadOnlyList<PairedComparison>? PairedComparisons(string referenceLoss, (string Loss, RunRecord[] Runs)[] byLoss)

@@ -14,6 +14,9 @@ public sealed record RunConfig
     /// <summary>Training images used (after limit and imbalance).</summary>
     public int TrainImages { get; init; }
 
+    /// <summary>Training images per class, indexed by class (after limit and imbalance); null in files written before it was recorded.</summary>
+    public IReadOnlyList<long>? TrainClassCounts { get; init; }
+
     /// <summary>Test images used.</summary>
     public int TestImages { get; init; }
 

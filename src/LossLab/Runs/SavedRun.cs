@@ -144,7 +144,7 @@ public sealed class SavedRun : IDisposable
         using var trainIndices = RunSubsets.Train(Options, Data);
         using var testIndices = RunSubsets.Test(Options, Data);
         var evaluator = new Evaluator(new BatchTransform(Data.Mean, Data.Std), Device);
-        return evaluator.Evaluate(Model, Loss.Input, Data, trainIndices, testIndices, Options.EmbeddingMetrics, Options.Seed, Options.ClassMeanImages) with
+        return evaluator.Evaluate(Model, Loss, Data, trainIndices, testIndices, Options.EmbeddingMetrics, Options.Seed, Options.ClassMeanImages) with
         {
             Epoch = State.EpochsDone,
         };

@@ -74,6 +74,7 @@ public sealed class TensorBoardObserver : ITrainingObserver
         [
             ("kmeans_nmi", metrics.KmeansNmi), ("pair_f1", metrics.PairF1), ("recall_at_1", metrics.RecallAt1),
             ("recall_at_2", metrics.RecallAt2), ("recall_at_4", metrics.RecallAt4), ("recall_at_8", metrics.RecallAt8),
+            ("balanced_accuracy", metrics.BalancedAccuracy), ("ece", metrics.Ece), ("nll", metrics.Nll), ("brier", metrics.Brier),
         ];
         scalars.AddRange(optional.Where(o => o.Value is not null).Select(o => ($"{split}/{o.Name}", o.Value!.Value)));
         return scalars.Where(s => double.IsFinite(s.Item2)).ToArray();

@@ -111,6 +111,7 @@ public sealed class Trainer
                 Options = options,
                 DataSource = data.Source,
                 TrainImages = session.TrainPositions.Length,
+                TrainClassCounts = ClassCounts(data.Train.Labels.index_select(0, session.TrainIndices), data.NumClasses),
                 TestImages = (int)session.TestIndices.shape[0],
                 NumClasses = data.NumClasses,
                 ModelParameters = model.ParameterCount(),
@@ -152,7 +153,7 @@ public sealed class Trainer
             }
 
             var evalWatch = Stopwatch.StartNew();
-            var metrics = evaluator.Evaluate(model, loss.Input, data, session.TrainIndices, session.TestIndices, options.EmbeddingMetrics, options.Seed, options.ClassMeanImages);
+            var metrics = evaluator.Evaluate(model, loss, data, session.TrainIndices, session.TestIndices, options.EmbeddingMetrics, options.Seed, options.ClassMeanImages);
             var trained = batches.Length - progress.Skipped;
             metrics = metrics with
             {
@@ -279,6 +280,12 @@ public sealed class Trainer
         {
             throw new TrainingDivergedException(epoch, batch, (what is null ? "" : what + ", and ") + $"'{bad}' holds NaN or Inf");
         }
+    }
+
+    private static long[] ClassCounts(TorchSharp.torch.Tensor labels, int numClasses)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return labels.cpu().bincount(null, numClasses).data<long>().ToArray();
     }
 
     private RunSummary WriteSummary(RunDirectory run, List<EpochMetrics> history, bool completed, Stopwatch wall)

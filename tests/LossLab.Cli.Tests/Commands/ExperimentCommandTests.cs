@@ -123,7 +123,7 @@ public sealed class ExperimentCommandTests
     [InlineData(new[] { "sweep", "--grid", "beta=2,4", "--shard", "3/2" }, "--shard")]
     [InlineData(new[] { "sweep", "--grid", "margin=0.1,0.2" }, "loss 'improved' has no option 'margin'")]
     [InlineData(new[] { "sweep", "--loss", "triplet", "--grid", "mining=hardest" }, "--mining: 'hardest' is not valid; valid: semi-hard, batch-hard")]
-    [InlineData(new[] { "reproduce", "E9" }, "valid: E1, E2, E3, E4")]
+    [InlineData(new[] { "reproduce", "E9" }, "valid: E1, E2, E3, E4, E5, E6")]
     [InlineData(new[] { "reproduce", "E2", "--preset", "slow" }, "--preset")]
     public void Should_ExitWith2AndSayWhy_When_AnExperimentCommandIsInvalid(string[] args, string expected)
     {

@@ -1,10 +1,29 @@
 using LossLab.Data;
+using LossLab.Training;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace LossLab.Tests.Data;
 
 public sealed class SubsetsTests
 {
+    [Fact]
+    public void Should_KeepTheImbalance_When_ATrainLimitIsGivenToo()
+    {
+        // Given 5 classes of 100 training images, interleaved, a limit of 250 and ratio 16
+        var labels = torch.arange(500, dtype: ScalarType.Int64).remainder(5);
+        var split = new DatasetSplit(torch.zeros([500, 1, 2, 2], ScalarType.Byte), labels);
+        var test = new DatasetSplit(torch.zeros([5, 1, 2, 2], ScalarType.Byte), torch.arange(5, dtype: ScalarType.Int64));
+        using var data = new ImageDataset("toy", "memory", ["a", "b", "c", "d", "e"], split, test, [0f], [1f]);
+        var options = new TrainOptions { TrainLimit = 250, ImbalanceRatio = 16 };
+
+        // When the run's training images are chosen
+        using var kept = RunSubsets.Train(options, data);
+
+        // Then the limit keeps 50 per class and the ratio thins them to 50·16^(−c/4): 50, 25, 12, 6, 3
+        Assert.Equal(new long[] { 50, 25, 12, 6, 3 }, Counts(labels, kept, 5));
+    }
+
     [Fact]
     public void Should_SpreadLimitEvenlyWithRemainderFirst_When_LimitIsBelowSize()
     {

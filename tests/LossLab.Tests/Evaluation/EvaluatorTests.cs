@@ -63,7 +63,8 @@ public sealed class EvaluatorTests
         var evaluator = new Evaluator(new BatchTransform(data.Mean, data.Std), torch.CPU);
 
         // When it is evaluated, with all or 30 training images for the class means
-        var metrics = evaluator.Evaluate(model, LossInput.Embedding, data, trainIndices, testIndices, embeddingMetrics: false, seed: 2, classMeanImages);
+        using var loss = new TripletLoss();
+        var metrics = evaluator.Evaluate(model, loss, data, trainIndices, testIndices, embeddingMetrics: false, seed: 2, classMeanImages);
 
         // Then the accuracy is that of the nearest class means of exactly those images' eval-mode embeddings
         using var scope = torch.NewDisposeScope();
@@ -77,6 +78,61 @@ public sealed class EvaluatorTests
         Assert.Equal(expected.Accuracy, metrics.Accuracy);
         Assert.Equal(expected.F1Macro, metrics.F1Macro);
         Assert.Null(metrics.KmeansNmi);
+
+        // And a nearest-class-mean loss serves no probabilities: no calibration numbers at all
+        Assert.Null(metrics.Ece);
+        Assert.Null(metrics.Nll);
+        Assert.Null(metrics.Brier);
+        Assert.Null(metrics.CalibrationBins);
+    }
+
+    [Theory]
+    [InlineData("ce", 1.0)]
+    [InlineData("focal", 1.0)]
+    [InlineData("logit-adjusted", 1.0)]
+    [InlineData("improved", 4.0)]
+    public void Should_ScoreCalibrationOnTheServedProbabilities_When_TheLossHasLogits(string lossName, double scale)
+    {
+        // Given a small-cnn with a 3-class classifier, its loss, and the synthetic dataset
+        torch.manual_seed(12);
+        using var model = ModelRegistry.Create("small-cnn", 1, 3, 16);
+        using var data = Synthetic();
+        using var trainIndices = torch.arange(90, dtype: ScalarType.Int64);
+        using var testIndices = torch.arange(25, dtype: ScalarType.Int64);
+        using var loss = LossRegistry.Create(LossRegistry.Find(lossName).Defaults, new LossContext(3, 16, [30, 30, 30]));
+        var evaluator = new Evaluator(new BatchTransform(data.Mean, data.Std), torch.CPU);
+
+        // When it is evaluated
+        var metrics = evaluator.Evaluate(model, loss, data, trainIndices, testIndices, embeddingMetrics: false, seed: 2);
+
+        // Then the loss serves softmax(s·z) with s = 1 (beta for the improved loss), and ECE, NLL, Brier and the bins are
+        // CalibrationMetrics of those probabilities, computed here from the float logits with a softmax of our own
+        Assert.Equal(scale, loss.ServingScale);
+        var (embeddings, logits) = evaluator.Embed(model, data.Test, testIndices);
+        using var e = embeddings;
+        using var l = logits!;
+        var z = l.data<float>().ToArray();
+        var probabilities = new double[z.Length];
+        for (var row = 0; row < 25; row++)
+        {
+            var max = Enumerable.Range(0, 3).Max(c => scale * z[(row * 3) + c]);
+            var sum = Enumerable.Range(0, 3).Sum(c => Math.Exp((scale * z[(row * 3) + c]) - max));
+            for (var c = 0; c < 3; c++)
+            {
+                probabilities[(row * 3) + c] = Math.Exp((scale * z[(row * 3) + c]) - max) / sum;
+            }
+        }
+
+        var expected = CalibrationMetrics.FromProbabilities(probabilities, data.Test.Labels.data<long>().ToArray(), 3);
+        Assert.Equal(expected.Ece, metrics.Ece!.Value, 1e-9);
+        Assert.Equal(expected.Nll, metrics.Nll!.Value, 1e-9);
+        Assert.Equal(expected.Brier, metrics.Brier!.Value, 1e-9);
+        Assert.Equal(expected.Bins.Select(b => b.Count), metrics.CalibrationBins!.Select(b => b.Count));
+        Assert.Equal(15, metrics.CalibrationBins!.Count);
+
+        // And the per-class recall and balanced accuracy come with it
+        Assert.Equal(3, metrics.ClassRecall!.Count);
+        Assert.Equal(metrics.ClassRecall.Average(r => r!.Value), metrics.BalancedAccuracy!.Value, 1e-12);
     }
 
     // 90 training and 25 test 12×12 images whose brightness depends on the class (3 classes), with noise.

@@ -51,4 +51,67 @@ public sealed class ReproductionTests
         Assert.Null(e2.Base.TrainLimit);
         Assert.Null(e2.Base.ClassMeanImages);
     }
+
+    [Fact]
+    public void Should_DecomposeTheImprovedLossOnE2sQuickBudget_When_E5IsPlanned()
+    {
+        // Given the quick preset
+        // When E5 is planned
+        var e5 = Assert.Single(Reproduction.Create("E5", "quick", new ReproductionSettings())).Plan;
+
+        // Then it compares five settings of the improved loss, 3 seeds each, on E2 quick's model, data and budget
+        var e2 = Assert.Single(Reproduction.Create("E2", "quick", new ReproductionSettings())).Plan;
+        Assert.Equal(("E5", "quick", ExperimentKind.Compare), (e5.Experiment, e5.Preset, e5.Kind));
+        Assert.Equal(["ce", "scale-only", "focus-only", "both", "paper-fmnist"], e5.Variants.Select(v => v.Name));
+        var settings = e5.Variants.Select(v => Assert.IsType<ImprovedLossOptions>(v.LossOptions)).Select(o => (o.Beta, o.Gamma, o.Alpha)).ToArray();
+        Assert.Equal([(1.0, 0.0, null), (4.0, 0.0, null), (1.0, 5.0, null), (4.0, 5.0, null), (4.0, 10.0, (ClassWeights?)null)], settings);
+        Assert.Equal("scale only (β 4, γ 0)", e5.Variants[1].Label);
+        Assert.Equal(15, e5.Runs.Count);
+        Assert.Equal(["ce", "both"], e5.PairedAgainst);
+        Assert.Equal("both", e5.ReferenceLoss);
+        Assert.All(e5.Runs, r => Assert.Equal(
+            (e2.Base.Model, e2.Base.Dataset, e2.Base.Epochs, e2.Base.TrainLimit, e2.Base.TestLimit, e2.Base.BatchSize, e2.Base.Threads),
+            (r.Options.Model, r.Options.Dataset, r.Options.Epochs, r.Options.TrainLimit, r.Options.TestLimit, r.Options.BatchSize, r.Options.Threads)));
+        Assert.Equal(
+            e5.Variants.SelectMany(v => new[] { 1, 2, 3 }.Select(seed => ($"variant={v.Name}_seed={seed}", v.LossOptions, seed))),
+            e5.Runs.Select(r => (r.Id, r.Options.LossOptions, r.Options.Seed)));
+    }
+
+    [Fact]
+    public void Should_CompareImbalanceRemediesAtTwoRatiosOnCifar10_When_E6IsPlanned()
+    {
+        // Given the quick preset
+        // When E6 is planned
+        var e6 = Reproduction.Create("E6", "quick", new ReproductionSettings());
+
+        // Then it has a part per ratio (10 and 100) on CIFAR-10 with the six remedies, 3 seeds each
+        Assert.Equal(["ratio-10", "ratio-100"], e6.Select(p => p.Folder));
+        Assert.Equal([10.0, 100.0], e6.Select(p => p.Plan.Base.ImbalanceRatio!.Value));
+        Assert.Equal(["E6-ratio10", "E6-ratio100"], e6.Select(p => p.Plan.Experiment!));
+        foreach (var plan in e6.Select(p => p.Plan))
+        {
+            Assert.Equal(["ce", "focal", "improved", "class-balanced", "logit-adjusted", "improved-class-balanced"], plan.Variants.Select(v => v.Name));
+            Assert.Equal(["ce", "focal", "improved", "logit-adjusted"], plan.Losses);
+            Assert.Equal(18, plan.Runs.Count);
+            Assert.All(plan.Runs, r => Assert.Equal(("cifar10", "small-cnn", 3, 10000, 2000), (r.Options.Dataset, r.Options.Model, r.Options.Epochs, r.Options.TrainLimit, r.Options.TestLimit)));
+            var balanced = Assert.IsType<ImprovedLossOptions>(plan.Variants.Single(v => v.Name == "class-balanced").LossOptions);
+            Assert.Equal((1.0, 0.0, 0.999), (balanced.Beta, balanced.Gamma, balanced.Alpha!.EffectiveNumberBeta));
+            var both = Assert.IsType<ImprovedLossOptions>(plan.Variants.Single(v => v.Name == "improved-class-balanced").LossOptions);
+            Assert.Equal((4.0, 5.0, 0.999), (both.Beta, both.Gamma, both.Alpha!.EffectiveNumberBeta));
+            Assert.Equal(1.0, Assert.IsType<LogitAdjustedLossOptions>(plan.Variants.Single(v => v.Name == "logit-adjusted").LossOptions).Tau);
+        }
+    }
+
+    [Fact]
+    public void Should_RefuseUnknownOrRepeatedVariants_When_PlanningACompareOfVariants()
+    {
+        // Given two variants
+        PlanVariant[] variants = [new("a", "A", new CrossEntropyLossOptions()), new("b", "B", new FocalLossOptions())];
+
+        // When a plan names a missing reference, repeats a name, or uses a name unsafe in a folder
+        // Then it is refused
+        Assert.Throws<ArgumentException>(() => ExperimentPlan.CompareVariants(new(), variants, 1, "c", [], "t"));
+        Assert.Throws<ArgumentException>(() => ExperimentPlan.CompareVariants(new(), [variants[0], variants[0]], 1, "a", [], "t"));
+        Assert.Throws<ArgumentException>(() => ExperimentPlan.CompareVariants(new(), [new("a b", "A", new CrossEntropyLossOptions())], 1, "a b", [], "t"));
+    }
 }

@@ -37,6 +37,31 @@ public sealed class ClassificationMetricsTests
         Assert.Equal(expected, report.ConfusionMatrix);
     }
 
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Should_MatchScikitLearnBalancedAccuracyAndRecall_When_ScoringPerClass(string name)
+    {
+        // Given a prediction set scored by scikit-learn's balanced_accuracy_score and recall_score(average=None)
+        var reference = MetricsReference.ClassificationCase(name);
+        var labels = MetricsReference.Longs(reference.GetProperty("labels"));
+        var predictions = MetricsReference.Longs(reference.GetProperty("predictions"));
+        var numClasses = reference.GetProperty("num_classes").GetInt32();
+
+        // When the report is computed
+        var report = ClassificationMetrics.Compute(labels, predictions, numClasses);
+
+        // Then balanced accuracy agrees, and each class's recall, null exactly for the classes absent from the labels
+        Assert.Equal(reference.GetProperty("balanced_accuracy").GetDouble(), report.BalancedAccuracy, 1e-12);
+        var expected = reference.GetProperty("class_recall").EnumerateArray()
+            .Select(e => e.ValueKind == System.Text.Json.JsonValueKind.Null ? (double?)null : e.GetDouble()).ToArray();
+        Assert.Equal(expected.Length, report.ClassRecall.Count);
+        for (var c = 0; c < expected.Length; c++)
+        {
+            Assert.Equal(expected[c] is null, report.ClassRecall[c] is null);
+            Assert.Equal(expected[c] ?? 0, report.ClassRecall[c] ?? 0, 1e-12);
+        }
+    }
+
     [Fact]
     public void Should_IgnoreClassesAbsentFromBoth_When_AveragingF1()
     {

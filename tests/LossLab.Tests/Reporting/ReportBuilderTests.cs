@@ -49,7 +49,7 @@ public sealed partial class ReportBuilderTests
         Assert.Contains("cf. the paper's Fig. 6", md, StringComparison.Ordinal);
         Assert.Contains("cf. the paper's Fig. 7", md, StringComparison.Ordinal);
         var figures = report.Sections.SelectMany(s => s.Figures).ToArray();
-        Assert.Equal(4, figures.Length);
+        Assert.Equal(6, figures.Length);
         Assert.All(figures, f => Assert.True(File.Exists(f.Files.PngPath) && File.Exists(f.Files.SvgPath)));
         Assert.All(MarkdownImages().Matches(md), m => Assert.True(File.Exists(Path.Combine(dir, m.Groups[1].Value)), m.Value));
         var images = ImageTags().Matches(html);
@@ -57,6 +57,56 @@ public sealed partial class ReportBuilderTests
         Assert.All(images, m => Assert.StartsWith("data:image/png;base64,iVBORw0KGgo", m.Groups[1].Value, StringComparison.Ordinal));
         Assert.Contains("document.body.dataset.imagesLoaded", html, StringComparison.Ordinal);
         Assert.DoesNotContain("src=\"figures/", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_ReportVariantsWithCalibrationImbalanceAndPairedTables_When_ThePlanNamesVariants()
+    {
+        // Given an E6-like comparison at imbalance 10 of three variants, two of them the improved loss, over three seeds
+        using var dirFolder = new TempFolder("report-variants");
+        var dir = dirFolder.Path;
+        PlanVariant[] variants =
+        [
+            new("ce", "ce (β 1, γ 0)", new ImprovedLossOptions { Beta = 1, Gamma = 0 }),
+            new("both", "both (β 4, γ 5)", new ImprovedLossOptions()),
+            new("metric", "triplet", new TripletLossOptions()),
+        ];
+        var plan = ExperimentPlan.CompareVariants(SyntheticExperiment.Base with { ImbalanceRatio = 10 }, variants, 3, "both", ["ce", "both"], "variants") with { Experiment = "E6-ratio10" };
+        plan.Save(dir);
+        foreach (var run in plan.Runs)
+        {
+            SyntheticExperiment.WriteRun(dir, run, run.Values["variant"] == "both" ? ImprovedF1[run.Options.Seed] : ImprovedF1[run.Options.Seed] - 0.0625, recall: false);
+        }
+
+        // When the report is built
+        var report = ReportBuilder.Build([dir], dir);
+        var tables = report.Sections.Single().Tables.ToDictionary(t => t.Title);
+
+        // Then the rows carry the variants' labels (two improved-loss variants apart), with ECE and NLL, n/a for triplet
+        var main = tables["Final-epoch metrics per variant"];
+        Assert.Equal(["variant", "seeds", "accuracy", "macro-F1", "NMI", "ECE", "NLL"], main.Headers);
+        Assert.Equal(["ce (β 1, γ 0)", "both (β 4, γ 5)", "triplet"], main.Rows.Select(r => r[0]));
+        Assert.Equal(["0.1333 ± 0.0000", "1.3333 ± 0.0000"], main.Rows[0].Skip(5));
+        Assert.Equal(["n/a", "n/a"], main.Rows[2].Skip(5));
+
+        // And the imbalance table gives the mean recall of the head (classes 0–2), middle (3–6) and tail (7–9) thirds:
+        // recall_c = F1 + 0.1 − 0.02c, so F1 + 0.08, F1 + 0.01 and F1 − 0.06, with F1 0.625, 0.5625, 0.6875 for "both"
+        var imbalance = tables["Class imbalance per variant (final epoch, balanced test set)"];
+        Assert.Equal(["variant", "seeds", "macro-F1", "balanced accuracy", "head recall", "middle recall", "tail recall", "ECE"], imbalance.Headers);
+        Assert.Equal(["both (β 4, γ 5)", "3", "0.6250 ± 0.0625", "0.6450 ± 0.0625", "0.7050 ± 0.0625", "0.6350 ± 0.0625", "0.5650 ± 0.0625", "0.1333 ± 0.0000"], imbalance.Rows[1]);
+        Assert.Equal("n/a", imbalance.Rows[2][7]);
+
+        // And one paired table per reference, each with the other variants: "both" is exactly 0.0625 above "ce"
+        var againstCe = tables["Paired t-tests against ce (β 1, γ 0) (pairs share a seed)"];
+        Assert.Equal(["both (β 4, γ 5)", "triplet"], againstCe.Rows.Select(r => r[0]));
+        Assert.Equal(["+0.0625", "< 0.001"], againstCe.Rows[0].Skip(2).Take(2));
+        Assert.Equal(["—", "—"], againstCe.Rows[1].Skip(6));
+        Assert.Equal(["ce (β 1, γ 0)", "triplet"], tables["Paired t-tests against both (β 4, γ 5) (pairs share a seed)"].Rows.Select(r => r[0]));
+
+        // And the reliability diagram has a panel for each variant with probabilities, and the verdict names "both"
+        var figures = report.Sections.Single().Figures;
+        Assert.Equal(2, new SvgFigure(figures.Single(f => f.Caption.StartsWith("Reliability diagrams, one panel per variant", StringComparison.Ordinal)).Files.SvgPath).DataAreas);
+        Assert.Contains("both (β 4, γ 5)", report.Sections.Single().Verdict!.Summary, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
@@ -8,7 +7,7 @@ namespace LossLab.Tests.Reporting;
 
 public sealed partial class ReportChromiumTests
 {
-    private const string Chromium = "/usr/bin/chromium";
+    private const string Chromium = HeadlessChromium.Path;
 
     [Fact]
     public void Should_RenderEveryPlot_When_TheHtmlReportOpensInHeadlessChromium()
@@ -104,8 +103,23 @@ public sealed partial class ReportChromiumTests
         Assert.Equal(losses.Length, lossFigure.DataAreas);
         Assert.All(losses, loss => Assert.Single(lossFigure.Texts, t => t.Text == loss));
 
+        // And the reliability diagram has one panel per loss that serves probabilities (improved and ce), titled by the
+        // loss with the ECE of the pooled bins; the metric losses get none, and the caption says why
+        var reliability = figures.Single(f => f.Caption.StartsWith("Reliability diagrams", StringComparison.Ordinal));
+        var diagram = new SvgFigure(reliability.Files.SvgPath);
+        Assert.Equal(2, diagram.DataAreas);
+        Assert.All(new[] { "improved", "ce" }, loss => Assert.Single(diagram.Texts, t => t.Text.StartsWith($"{loss} (ECE 0.100, n = 1500)", StringComparison.Ordinal)));
+        Assert.Contains("No panel for margin, proxynca: no class probabilities.", reliability.Caption, StringComparison.Ordinal);
+        Assert.Contains("pooled", reliability.Caption, StringComparison.Ordinal);
+        Assert.Equal(reliability.Caption, Text(Regex.Match(dom, "<figcaption>Reliability diagrams.*?</figcaption>", RegexOptions.Singleline).Value));
+
+        // And the calibration table gives ECE, NLL and Brier for those losses and n/a for the others
+        var calibration = Table(dom, "Calibration per loss");
+        Assert.Equal(["loss", "seeds", "ECE", "NLL", "Brier"], calibration.Headers);
+        Assert.Equal(["0.1333 ± 0.0000", "n/a", "n/a"], calibration.Rows.Where(r => r[0] is "ce" or "margin" or "proxynca").Select(r => r[2]));
+
         // And the F1, NMI and loss figures carry one band per loss: one translucent filled path in each line's colour
-        foreach (var figure in figures.Where(f => f.Caption.Contains("per epoch", StringComparison.Ordinal)))
+        foreach (var figure in figures.Where(f => f.Caption.Contains("per epoch", StringComparison.Ordinal) && !f.Caption.StartsWith("Expected calibration error", StringComparison.Ordinal)))
         {
             var svg = new SvgFigure(figure.Files.SvgPath);
             var lineColors = svg.Strokes(PlotStyle.Default.LineWidth).Select(l => l.Color).Distinct().Order().ToArray();
@@ -131,35 +145,7 @@ public sealed partial class ReportChromiumTests
         return (headers, rows);
     }
 
-    private static string Headless(string dir, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Chromium)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-                 {
-                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", $"--user-data-dir={Path.Combine(dir, "chromium-profile")}",
-                 }.Concat(arguments))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start chromium");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("chromium did not finish within 120 s");
-        }
-
-        Assert.True(process.ExitCode == 0, $"chromium exited with {process.ExitCode}: {error.Result}");
-        return output.Result;
-    }
+    private static string Headless(string dir, params string[] arguments) => HeadlessChromium.Run(dir, arguments);
 
     [GeneratedRegex("<body[^>]*data-image-count=\"(?<count>\\d+)\"[^>]*data-images-loaded=\"(?<loaded>\\d+)\"")]
     private static partial Regex BodyTag();

@@ -1,6 +1,7 @@
 using LossLab.Evaluation;
 using LossLab.Experiments;
 using LossLab.Losses;
+using LossLab.Metrics;
 using LossLab.Runs;
 using LossLab.Training;
 
@@ -57,11 +58,27 @@ internal static class SyntheticExperiment
     {
         var run = new RunDirectory(ExperimentRunner.RunPathIn(experimentDir, spec.Id));
         var epochs = spec.Options.Epochs;
+        // Losses with a classifier serve probabilities: ECE falls over the epochs, and the bins of the last 5 of 15
+        // confidence bins hold 100 images each with an accuracy 0.1 below their confidence (so ECE = 0.1 in the bins).
+        bool served;
+        using (var loss = LossRegistry.Create(spec.Options.LossOptions, new LossContext(10, 8, Enumerable.Repeat(10L, 10).ToArray())))
+        {
+            served = loss.ServingScale is not null;
+        }
+
         var history = Enumerable.Range(1, epochs).Select(e =>
         {
             var f1 = finalF1 * (1 - (0.3 * (epochs - e) / epochs));
             return new EpochMetrics
             {
+                BalancedAccuracy = f1 + 0.02,
+                ClassRecall = Enumerable.Range(0, 10).Select(c => (double?)Math.Clamp(f1 + 0.1 - (0.02 * c), 0, 1)).ToArray(),
+                Ece = served ? 0.1 + (0.1 / e) : null,
+                Nll = served ? 1.0 + (1.0 / e) : null,
+                Brier = served ? 0.5 + (0.1 / e) : null,
+                CalibrationBins = served
+                    ? Enumerable.Range(0, 15).Select(k => new CalibrationBin(k / 15.0, (k + 1) / 15.0, k >= 10 ? 100 : 0, k >= 10 ? (k + 0.5) / 15 : 0, k >= 10 ? ((k + 0.5) / 15) - 0.1 : 0)).ToArray()
+                    : null,
                 Epoch = e,
                 TrainLoss = (spec.Options.Loss == "proxynca" ? -10 : 1) * (1.5 - finalF1) / e,
                 Accuracy = f1 + 0.02,
@@ -75,7 +92,15 @@ internal static class SyntheticExperiment
                 TrainImgPerS = 200,
             };
         }).ToArray();
-        run.WriteConfig(new RunConfig { Options = spec.Options, TrainImages = 2000, TestImages = 1000, NumClasses = 10, DataSource = "synthetic" });
+        run.WriteConfig(new RunConfig
+        {
+            Options = spec.Options,
+            TrainImages = 2000,
+            TrainClassCounts = Enumerable.Range(0, 10).Select(c => (long)(400 - (30 * c))).ToArray(),
+            TestImages = 1000,
+            NumClasses = 10,
+            DataSource = "synthetic",
+        });
         run.WriteMetrics(history);
         run.WriteSummary(new RunSummary
         {
