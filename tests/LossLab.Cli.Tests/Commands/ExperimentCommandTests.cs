@@ -157,4 +157,22 @@ public sealed class ExperimentCommandTests
         Assert.Contains("cifar100", error, StringComparison.Ordinal);
         Assert.Contains("--download", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Should_SayHowToGetCifar10AndTrainNothing_When_TheImbalanceStudyFindsNoCifar10()
+    {
+        // Given an empty data folder and no download
+        using var dataFolder = new TempFolder("no-cifar10");
+        using var dirFolder = new TempFolder("e6-missing");
+        var dir = Path.Combine(dirFolder.Path, "E6");
+
+        // When E6's quick preset (long-tailed CIFAR-10) is asked for
+        var (code, _, error) = CliRunner.Run("reproduce", "E6", "--preset", "quick", "--data-dir", dataFolder.Path, "--out", dir);
+
+        // Then it exits with 2, says how to get CIFAR-10, and no run was started
+        Assert.True(code == 2, $"exit {code}: {error}");
+        Assert.Contains("cifar10", error, StringComparison.Ordinal);
+        Assert.Contains("--download", error, StringComparison.Ordinal);
+        Assert.Empty(Directory.Exists(dir) ? Directory.EnumerateFiles(dir, "config.json", SearchOption.AllDirectories) : []);
+    }
 }
