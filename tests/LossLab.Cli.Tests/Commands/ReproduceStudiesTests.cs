@@ -127,39 +127,10 @@ public sealed partial class ReproduceStudiesTests
 
     private static (string[] Headers, string[][] Rows) Table(string dom, string caption) => Assert.Single(Tables(dom, caption));
 
-    private static (string[] Headers, string[][] Rows)[] Tables(string dom, string caption) =>
-        TableTag().Matches(dom)
-            .Select(m => m.Value)
-            .Where(t => Text(CaptionTag().Match(t).Value).StartsWith(caption, StringComparison.Ordinal))
-            .Select(t =>
-            {
-                var headers = HeaderCell().Matches(t).Select(m => Text(m.Groups[1].Value)).ToArray();
-                var body = t[t.IndexOf("<tbody>", StringComparison.Ordinal)..];
-                var rows = RowTag().Matches(body).Select(r => DataCell().Matches(r.Value).Select(c => Text(c.Groups[1].Value)).ToArray()).Where(r => r.Length > 0).ToArray();
-                return (headers, rows);
-            })
-            .ToArray();
+    private static (string[] Headers, string[][] Rows)[] Tables(string dom, string caption) => RenderedHtml.Tables(dom, caption);
 
-    private static string Text(string html) => WebUtility.HtmlDecode(Tags().Replace(html, "")).Trim();
+    private static string Text(string html) => RenderedHtml.Text(html);
 
     [GeneratedRegex(@">\s*(?<name>[^<>]+?) \(ECE \d\.\d{3}, n = (?<n>\d+)\)\s*<")]
     private static partial Regex PanelTitle();
-
-    [GeneratedRegex("<[^>]+>")]
-    private static partial Regex Tags();
-
-    [GeneratedRegex("<table>.*?</table>", RegexOptions.Singleline)]
-    private static partial Regex TableTag();
-
-    [GeneratedRegex("<caption>.*?</caption>", RegexOptions.Singleline)]
-    private static partial Regex CaptionTag();
-
-    [GeneratedRegex("<tr>.*?</tr>", RegexOptions.Singleline)]
-    private static partial Regex RowTag();
-
-    [GeneratedRegex("<th>(.*?)</th>", RegexOptions.Singleline)]
-    private static partial Regex HeaderCell();
-
-    [GeneratedRegex("<td>(.*?)</td>", RegexOptions.Singleline)]
-    private static partial Regex DataCell();
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text.RegularExpressions;
 using LossLab.Reporting;
 
@@ -133,38 +132,13 @@ public sealed partial class ReportChromiumTests
 
     private static string Quoted(string cell) => cell.StartsWith('<') ? $"p {cell}" : $"p = {cell}";
 
-    private static string Text(string html) => WebUtility.HtmlDecode(Tags().Replace(html, "")).Trim();
+    private static string Text(string html) => RenderedHtml.Text(html);
 
-    /// <summary>The table whose caption starts with <paramref name="caption"/>: its header cells and body rows as text.</summary>
-    private static (string[] Headers, string[][] Rows) Table(string dom, string caption)
-    {
-        var table = TableTag().Matches(dom).Select(m => m.Value).First(t => Text(CaptionTag().Match(t).Value).StartsWith(caption, StringComparison.Ordinal));
-        var headers = HeaderCell().Matches(table).Select(m => Text(m.Groups[1].Value)).ToArray();
-        var body = table[table.IndexOf("<tbody>", StringComparison.Ordinal)..];
-        var rows = RowTag().Matches(body).Select(r => DataCell().Matches(r.Value).Select(c => Text(c.Groups[1].Value)).ToArray()).Where(r => r.Length > 0).ToArray();
-        return (headers, rows);
-    }
+    /// <summary>The first table whose caption starts with <paramref name="caption"/>: its header cells and body rows as text.</summary>
+    private static (string[] Headers, string[][] Rows) Table(string dom, string caption) => RenderedHtml.Tables(dom, caption).First();
 
     private static string Headless(string dir, params string[] arguments) => HeadlessChromium.Run(dir, arguments);
 
     [GeneratedRegex("<body[^>]*data-image-count=\"(?<count>\\d+)\"[^>]*data-images-loaded=\"(?<loaded>\\d+)\"")]
     private static partial Regex BodyTag();
-
-    [GeneratedRegex("<[^>]+>")]
-    private static partial Regex Tags();
-
-    [GeneratedRegex("<table>.*?</table>", RegexOptions.Singleline)]
-    private static partial Regex TableTag();
-
-    [GeneratedRegex("<caption>.*?</caption>", RegexOptions.Singleline)]
-    private static partial Regex CaptionTag();
-
-    [GeneratedRegex("<tr>.*?</tr>", RegexOptions.Singleline)]
-    private static partial Regex RowTag();
-
-    [GeneratedRegex("<th>(.*?)</th>", RegexOptions.Singleline)]
-    private static partial Regex HeaderCell();
-
-    [GeneratedRegex("<td>(.*?)</td>", RegexOptions.Singleline)]
-    private static partial Regex DataCell();
 }
