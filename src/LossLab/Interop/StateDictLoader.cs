@@ -60,8 +60,9 @@ public static class StateDictLoader
 
         using var file = PyTorchStateDict.Read(options.InitFrom);
 
-        // Names do not depend on the channels or classes: a probe with 1 channel and 2 classes has all of them.
-        using var loss = LossRegistry.Create(options.LossOptions, new LossContext(2, options.EmbeddingDim, [1, 1]));
+        // Names do not depend on the channels or classes: the options' probe loss (as many classes as its class
+        // weights) and a model with 1 channel and 2 classes have all of them.
+        using var loss = options.ProbeLoss();
         using var model = ModelRegistry.Create(options.Model, 1, loss.Input == LossInput.Logits ? 2 : 0, options.EmbeddingDim);
         var names = Targets(model, loss).Keys.ToHashSet(StringComparer.Ordinal);
         var unexpected = file.Tensors.Keys.Where(n => !names.Contains(n)).ToArray();

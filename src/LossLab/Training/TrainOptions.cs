@@ -256,7 +256,7 @@ public sealed record TrainOptions
     /// so those rules live in the loss alone. It has as many classes as the class weights (which must match the
     /// class count), at least 2, one image each.
     /// </summary>
-    private LossModule ProbeLoss()
+    internal LossModule ProbeLoss()
     {
         var definition = LossRegistry.Of(LossOptions);
         var classes = definition.Options.Select(o => o.Read(LossOptions)).OfType<ClassWeights>().Select(w => w.Weights?.Count ?? 0).Append(2).Max();

@@ -181,6 +181,26 @@ public sealed class PyTorchInteropTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Should_LoadTheFile_When_TheLossHasAWeightPerClass()
+    {
+        // Given a PyTorch state_dict for a 3-class small CNN and a loss with one weight per class
+        using var folder = new TempFolder("init-alpha");
+        var (made, log) = PyTorchReference.Run("make", folder.File("case"), "small-cnn", "3", "3", "16", "5");
+        Assert.True(made == 0, log);
+        var dataset = PyTorchReference.FolderDataset(folder.File("data"));
+        var run = folder.File("run");
+
+        // When a run with --alpha starts from it
+        var (code, _, error) = CliRunner.Run([.. OneEpoch, "--dataset", dataset, "--loss", "improved", "--alpha", "1,2,3", "--init-from", folder.File("case/init.pt"), "--out", run]);
+
+        // Then every tensor of the file is loaded, the loss's class weights come from --alpha, and the run trains
+        Assert.True(code == 0, error);
+        var init = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "config.json")))!["init_from"]!;
+        Assert.Equal(22, init["loaded"]!.AsArray().Count);
+        Assert.Equal(["loss.alpha"], init["not_in_file"]!.AsArray().Select(n => n!.GetValue<string>()));
+    }
+
+    [Fact]
     public void Should_SkipTheClassifierWithBothShapes_When_TheFileWasTrainedOnOtherClasses()
     {
         // Given a full 10-class state_dict and a 3-class dataset
