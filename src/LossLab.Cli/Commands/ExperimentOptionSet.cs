@@ -93,6 +93,12 @@ public sealed class ExperimentOptionSet
             PrepareData(experiments.Select(e => e.Plan.Base), log);
         }
 
+        var expected = shard.IsPartial ? null : Expected(experiments, jobs, cores);
+        if (expected is { } time)
+        {
+            log.WriteLine($"expected duration: about {DurationEstimate.Format(time)} (from the speed of these models on {DurationEstimate.ReferenceMachine}, scaled to {cores} core{(cores == 1 ? "" : "s")}; another CPU can take half or twice as long)");
+        }
+
         var complete = true;
         var failed = 0;
         var seconds = 0.0;
@@ -151,7 +157,9 @@ public sealed class ExperimentOptionSet
             complete &= outcome.Complete;
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time: {seconds:F0} s"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"wall time: {seconds:F0} s{(seconds >= 90 ? $" ({DurationEstimate.Format(TimeSpan.FromSeconds(seconds))})" : "")}{(expected is { } guess ? $"; expected about {DurationEstimate.Format(guess)}" : "")}"));
         if (complete && !parse.GetValue(NoReport))
         {
             ReportBuilder.Build(experiments.Select(e => e.Directory).ToArray(), reportDirectory);
@@ -187,6 +195,44 @@ public sealed class ExperimentOptionSet
                 log.WriteLine($"data: {data.Name} from {data.Source}: ready for the runs' processes");
             }
         }
+    }
+
+    /// <summary>
+    /// The expected wall time of the runs still to train (<see cref="DurationEstimate"/>), or null when a plan is a search
+    /// (its runs are decided as it goes), a model has no measured speed or the data is not at hand.
+    /// </summary>
+    private static TimeSpan? Expected(IReadOnlyList<(string Directory, ExperimentPlan Plan)> experiments, int jobs, int cores)
+    {
+        if (experiments.Any(e => e.Plan.Runs.Count == 0 || e.Plan.Sweep is not null)
+            || experiments.SelectMany(e => e.Plan.Runs).Any(r => !DurationEstimate.Models.Contains(r.Options.Model, StringComparer.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        var work = new List<RunWork>();
+        try
+        {
+            foreach (var group in experiments
+                .SelectMany(e => e.Plan.Runs.Where(r => !ExperimentRunner.StatusAt(ExperimentRunner.RunPathIn(e.Directory, r.Id)).IsSettled))
+                .GroupBy(r => (r.Options.Dataset, r.Options.DataDir)))
+            {
+                var options = group.First().Options;
+                if (Reproduction.MissingData(options with { Download = false }) is not null)
+                {
+                    return null;
+                }
+
+                using var data = DatasetRegistry.Load(options.Dataset, new DataOptions { DataDir = options.DataDir });
+                work.AddRange(group.Select(r => DurationEstimate.Work(r.Options, data)));
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        {
+            // No estimate is better than no experiment: the runs report the problem with the data themselves.
+            return null;
+        }
+
+        return DurationEstimate.Of(work, jobs, cores);
     }
 
     /// <summary>The models the plan trains: its base model, and those a sweep varies.</summary>

@@ -8,7 +8,9 @@ namespace LossLab.Experiments;
 /// The paper's experiments as plans (SPEC §6). <c>paper</c> uses the paper's models, datasets, epochs and optimizer
 /// (Adam, lr 1e-5, weight decay 4e-4, 70 epochs); <c>quick</c> keeps the design (the same losses, parameter values and
 /// metrics) at a size that finishes in minutes on 2 CPU cores: small-cnn (ResNet-18 for E3) on Fashion-MNIST (installed
-/// offline; E4's CIFAR-100 part stays on CIFAR-100), a class-balanced subset, a few epochs.
+/// offline; E4's CIFAR-100 part stays on CIFAR-100), a class-balanced subset, a few epochs. <c>medium</c> (E2, E5 and
+/// E6) trains small-cnn on the full CIFAR-10 (50,000 training and 10,000 test images), sized to finish in about
+/// 45 minutes on 2 CPU cores each.
 /// </summary>
 public static class Reproduction
 {
@@ -53,8 +55,11 @@ public static class Reproduction
         new("improved-class-balanced", "improved + class-balanced (β 4, γ 5, α effective-number 0.999)", new ImprovedLossOptions { Alpha = ClassBalanced }),
     ];
 
-    /// <summary>The presets: quick and paper.</summary>
-    public static IReadOnlyList<string> Presets { get; } = ["quick", "paper"];
+    /// <summary>The presets: quick, medium (E2, E5 and E6 only) and paper.</summary>
+    public static IReadOnlyList<string> Presets { get; } = ["quick", "medium", "paper"];
+
+    /// <summary>The experiments with a <c>medium</c> preset.</summary>
+    public static IReadOnlyList<string> MediumExperiments { get; } = ["E2", "E5", "E6"];
 
     /// <summary>E1's values: beta first (gamma at 3), then gamma; refined inside [2, 16] and [2, 21].</summary>
     public static IReadOnlyList<SweepAxis> PaperSearchAxes { get; } =
@@ -81,16 +86,21 @@ public static class Reproduction
             throw new ArgumentException($"--preset: '{preset}' is not valid; valid: {string.Join(", ", Presets)}", "--preset");
         }
 
+        if (preset == "medium" && !MediumExperiments.Contains(id))
+        {
+            throw new ArgumentException($"--preset medium: {id} has quick and paper presets; medium is for {string.Join(", ", MediumExperiments)}", "--preset");
+        }
+
         var quick = preset == "quick";
         var seeds = settings.Seeds ?? 3;
         ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1, "--seeds");
         return id switch
         {
-            "E1" => [new("", Search(Options(settings, quick, "cifar10", "googlenet", Quick(10000, 2000, 3, embedding: false)), settings, quick))],
-            "E2" => [new("", Compare(Options(settings, quick, "cifar10", "googlenet", Quick(10000, 2000, 3, embedding: true, classMeanImages: 5000)), seeds, "E2", "Figs. 6–7: loss comparison"))],
-            "E3" => [new("", Compare(Options(settings, quick, "cifar10", "resnet50", Quick(500, 300, 2, embedding: true, model: "resnet18", batchSize: 32)), seeds, "E3", "Fig. 8: loss comparison with ResNet"))],
+            "E1" => [new("", Search(Options(settings, preset, "cifar10", "googlenet", Quick(10000, 2000, 3, embedding: false)), settings, quick))],
+            "E2" => [new("", Compare(Options(settings, preset, "cifar10", "googlenet", Sized("E2", Quick(10000, 2000, 3, embedding: true, classMeanImages: 5000))), seeds, "E2", "Figs. 6–7: loss comparison"))],
+            "E3" => [new("", Compare(Options(settings, preset, "cifar10", "resnet50", Quick(500, 300, 2, embedding: true, model: "resnet18", batchSize: 32)), seeds, "E3", "Fig. 8: loss comparison with ResNet"))],
             "E5" => [new("", Variants(
-                Options(settings, quick, "fashion-mnist", "resnet50", Quick(10000, 2000, 3, embedding: false)),
+                Options(settings, preset, "fashion-mnist", "resnet50", Sized("E5", Quick(10000, 2000, 3, embedding: false))),
                 AblationVariants,
                 "both",
                 ["ce", "both"],
@@ -99,7 +109,7 @@ public static class Reproduction
             "E6" =>
             [
                 .. ImbalanceRatios.Select(ratio => new ReproductionPart($"ratio-{ratio}", Variants(
-                    Options(settings, quick, "cifar10", "googlenet", Quick(10000, 2000, 3, embedding: false, dataset: "cifar10")) with { ImbalanceRatio = ratio },
+                    Options(settings, preset, "cifar10", "googlenet", Sized("E6", Quick(10000, 2000, 3, embedding: false, dataset: "cifar10"))) with { ImbalanceRatio = ratio },
                     ImbalanceVariants,
                     "improved",
                     ["ce"],
@@ -108,12 +118,14 @@ public static class Reproduction
             ],
             _ =>
             [
-                new("table1-cifar100", Compare(Options(settings, quick, "cifar100", "googlenet", Quick(3000, 1000, 2, embedding: true, dataset: "cifar100")), seeds, "E4-table1", "Table 1: CIFAR-100")),
+                new("table1-cifar100", Compare(Options(settings, preset, "cifar100", "googlenet", Quick(3000, 1000, 2, embedding: true, dataset: "cifar100")), seeds, "E4-table1", "Table 1: CIFAR-100")),
                 new("fig9-fashion-mnist", Compare(
-                    WithBetaGamma(Options(settings, quick, "fashion-mnist", "resnet50", Quick(2000, 1000, 2, embedding: true)), 4, 10),
+                    WithBetaGamma(Options(settings, preset, "fashion-mnist", "resnet50", Quick(2000, 1000, 2, embedding: true)), 4, 10),
                     seeds, "E4-fig9", "Fig. 9: Fashion-MNIST, beta=4, gamma=10")),
             ],
         };
+
+        QuickSize Sized(string experimentId, QuickSize quickSize) => preset == "medium" ? Medium[experimentId] : quickSize;
 
         ExperimentPlan Variants(TrainOptions options, IReadOnlyList<PlanVariant> variants, string reference, IReadOnlyList<string> pairedAgainst, string key, string what)
         {
@@ -191,9 +203,20 @@ public static class Reproduction
         int train, int test, int epochs, bool embedding, string model = "small-cnn", string dataset = "fashion-mnist", int batchSize = 128, int? classMeanImages = null) =>
         new(train, test, epochs, embedding, model, dataset, batchSize, classMeanImages);
 
-    private static TrainOptions Options(ReproductionSettings settings, bool quick, string paperDataset, string paperModel, QuickSize size)
+    // The medium preset: small-cnn on all of CIFAR-10 (official files, or the same images as a folder with --dataset),
+    // batch 128, 3 seeds, on 2 cores about 45 minutes per experiment (E2: 21 runs of 2 epochs; E5: 15 runs of 2 epochs;
+    // E6: 36 runs of 3 epochs on the long-tailed sets of 20,431 and 12,406 images). E2's metric losses take their class
+    // means from 10,000 of the 50,000 training images (1,000 per class).
+    private static readonly Dictionary<string, QuickSize> Medium = new()
     {
-        var options = quick
+        ["E2"] = new(null, null, 2, Embedding: true, "small-cnn", "cifar10", 128, ClassMeanImages: 10000),
+        ["E5"] = new(null, null, 2, Embedding: false, "small-cnn", "cifar10", 128, ClassMeanImages: null),
+        ["E6"] = new(null, null, 3, Embedding: false, "small-cnn", "cifar10", 128, ClassMeanImages: null),
+    };
+
+    private static TrainOptions Options(ReproductionSettings settings, string preset, string paperDataset, string paperModel, QuickSize size)
+    {
+        var options = preset != "paper"
             ? new TrainOptions
             {
                 Dataset = size.Dataset,
@@ -205,7 +228,7 @@ public static class Reproduction
                 Threads = 2,
                 EmbeddingMetrics = size.Embedding,
                 ClassMeanImages = size.ClassMeanImages,
-                Preset = "quick",
+                Preset = preset,
             }
             : new TrainOptions
             {
@@ -232,5 +255,5 @@ public static class Reproduction
         return options;
     }
 
-    private sealed record QuickSize(int Train, int Test, int Epochs, bool Embedding, string Model, string Dataset, int BatchSize, int? ClassMeanImages);
+    private sealed record QuickSize(int? Train, int? Test, int Epochs, bool Embedding, string Model, string Dataset, int BatchSize, int? ClassMeanImages);
 }

@@ -22,10 +22,13 @@ public sealed partial class ReproduceStudiesTests
         var dir = dirFolder.Path;
 
         // When it runs
-        var (code, _, error) = CliRunner.Run(["reproduce", "E5", "--preset", "quick", "--train-limit", "120", "--test-limit", "60", "--seeds", "2", .. Tiny, "--out", dir]);
+        var (code, output, error) = CliRunner.Run(["reproduce", "E5", "--preset", "quick", "--train-limit", "120", "--test-limit", "60", "--seeds", "2", .. Tiny, "--out", dir]);
 
-        // Then 5 variants × 2 seeds trained, each writing ECE, NLL and Brier to metrics.csv and the bins to summary.json
+        // Then 5 variants × 2 seeds trained, each writing ECE, NLL and Brier to metrics.csv and the bins to summary.json;
+        // the expected duration came before the runs and beside the measured one at the end
         Assert.True(code == 0, error);
+        Assert.Matches(@"expected duration: about \d+ s \(from the speed", error);
+        Assert.Matches(@"wall time: \d+ s; expected about \d+ s", output);
         var plan = ExperimentPlan.Load(dir)!;
         Assert.Equal(10, plan.Runs.Count);
         foreach (var run in plan.Runs)

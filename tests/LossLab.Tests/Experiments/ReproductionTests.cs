@@ -53,6 +53,44 @@ public sealed class ReproductionTests
     }
 
     [Fact]
+    public void Should_TrainSmallCnnOnAllOfCifar10WithThreeSeeds_When_ThePresetIsMedium()
+    {
+        // Given the medium preset
+        // When E2, E5 and E6 are planned
+        var e2 = Assert.Single(Reproduction.Create("E2", "medium", new ReproductionSettings())).Plan;
+        var e5 = Assert.Single(Reproduction.Create("E5", "medium", new ReproductionSettings())).Plan;
+        var e6 = Reproduction.Create("E6", "medium", new ReproductionSettings());
+
+        // Then every run trains small-cnn on the whole of CIFAR-10 (no limits) with batch 128 on 2 threads, E2 and E5 for
+        // 2 epochs (the same budget, so E5's arms and E2's runs are comparable) and E6 for 3 on its smaller long-tailed sets
+        var runs = e2.Runs.Concat(e5.Runs).Concat(e6.SelectMany(p => p.Plan.Runs)).ToArray();
+        Assert.Equal(21 + 15 + 36, runs.Length);
+        Assert.All(runs, r => Assert.Equal(("small-cnn", "cifar10", (int?)null, (int?)null, 128, 2, "medium"), (r.Options.Model, r.Options.Dataset, r.Options.TrainLimit, r.Options.TestLimit, r.Options.BatchSize, r.Options.Threads, r.Options.Preset)));
+        Assert.All(e2.Runs.Concat(e5.Runs), r => Assert.Equal(2, r.Options.Epochs));
+        Assert.All(e6.SelectMany(p => p.Plan.Runs), r => Assert.Equal(3, r.Options.Epochs));
+        Assert.All(e2.Runs, r => Assert.Equal((true, 10000), (r.Options.EmbeddingMetrics, r.Options.ClassMeanImages)));
+        Assert.All(e5.Runs, r => Assert.False(r.Options.EmbeddingMetrics));
+        Assert.Equal(("E2", "medium"), (e2.Experiment, e2.Preset));
+        Assert.Equal([10.0, 100.0], e6.Select(p => p.Plan.Base.ImbalanceRatio!.Value));
+        Assert.Equal(3, e5.Seeds);
+    }
+
+    [Theory]
+    [InlineData("E1")]
+    [InlineData("E3")]
+    [InlineData("E4")]
+    public void Should_SayWhichExperimentsHaveIt_When_MediumIsAskedForAnotherExperiment(string experiment)
+    {
+        // Given an experiment without a medium preset
+        // When it is planned with --preset medium
+        var error = Assert.Throws<ArgumentException>(() => Reproduction.Create(experiment, "medium", new ReproductionSettings()));
+
+        // Then the error names the option and the experiments that have the preset
+        Assert.Equal("--preset", error.ParamName);
+        Assert.Contains("E2, E5, E6", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_DecomposeTheImprovedLossOnE2sQuickBudget_When_E5IsPlanned()
     {
         // Given the quick preset
