@@ -25,7 +25,7 @@ public static class DurationEstimate
     /// <summary>
     /// An evaluated image (a forward pass in evaluation mode) costs this share of a training step on one image.
     /// </summary>
-    public const double EvaluationShare = 0.35;
+    public const double EvaluationShare = 0.3;
 
     /// <summary>
     /// One run on several threads does not use them fully (small layers, serial steps): the E2 quick preset took 1.23×
@@ -37,11 +37,12 @@ public static class DurationEstimate
     public const double RunOverheadSeconds = 5;
 
     // Core-seconds per training image at 32×32 pixels (batch 128), 2026-12-06 on the reference machine:
-    // small-cnn: two training runs at once on CIFAR-10, 1 thread each, about 500 images/s each;
+    // small-cnn: the median of the 126 training epochs of `reproduce E2 --preset medium` (two runs at once, 1 thread
+    // each), 580 images/s per run; its evaluations took 0.29–0.30 of a training step per image;
     // resnet18 and googlenet: benchmarks/compare.sh medians on 2 threads (25.9 and 5.64 images/s).
     private static readonly Dictionary<string, double> CoreSecondsPerImage = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["small-cnn"] = 2.0e-3,
+        ["small-cnn"] = 1.75e-3,
         ["resnet18"] = 2.0 / 25.9,
         ["googlenet"] = 2.0 / 5.64,
     };

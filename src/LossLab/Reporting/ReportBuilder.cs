@@ -1,6 +1,7 @@
 using System.Globalization;
 using LossLab.Evaluation;
 using LossLab.Experiments;
+using LossLab.Losses;
 
 namespace LossLab.Reporting;
 
@@ -18,7 +19,13 @@ public static class ReportBuilder
     /// <summary>Name of the figure folder inside the report's folder.</summary>
     public const string FiguresFolder = "figures";
 
-    /// <summary>Reads <paramref name="directories"/>, writes <c>report.md</c>, <c>report.html</c> and <c>figures/</c> into <paramref name="outputDirectory"/>.</summary>
+    /// <summary>The CSV beside the report with one row per run: its experiment, arm, seed, state and final metrics.</summary>
+    public const string FinalMetricsFileName = "final-metrics.csv";
+
+    /// <summary>
+    /// Reads <paramref name="directories"/>, writes <c>report.md</c>, <c>report.html</c>, <c>figures/</c> and
+    /// <see cref="FinalMetricsFileName"/> into <paramref name="outputDirectory"/>.
+    /// </summary>
     /// <param name="directories">Experiment directories (with <c>plan.json</c>), run directories, or folders of run directories.</param>
     /// <param name="outputDirectory">Where the report goes (created when missing).</param>
     /// <param name="title">Report heading; null takes the experiment's title.</param>
@@ -57,7 +64,49 @@ public static class ReportBuilder
 
         var report = new Report(title ?? ReportTitle(experiments), sections);
         report.Write(outputDirectory);
+        WriteFinalMetrics(experiments, Path.Combine(outputDirectory, FinalMetricsFileName));
         return report;
+    }
+
+    /// <summary>
+    /// One row per run: experiment, run id, loss, variant, seed, imbalance ratio, state, epochs trained, then the
+    /// final epoch's <see cref="EpochMetrics.Columns"/> and each class's recall (empty cells where not computed or the
+    /// run did not complete).
+    /// </summary>
+    private static void WriteFinalMetrics(IReadOnlyList<ExperimentRecord> experiments, string path)
+    {
+        var classes = experiments.SelectMany(e => e.Runs).Select(r => r.Final?.ClassRecall?.Count ?? 0).DefaultIfEmpty(0).Max();
+        var header = new List<string> { "experiment", "run", "loss", "variant", "seed", "imbalance_ratio", "state", "epochs" };
+        header.AddRange(EpochMetrics.Columns.Skip(1));
+        header.AddRange(Enumerable.Range(0, classes).Select(c => FormattableString.Invariant($"recall_class_{c}")));
+        var lines = new List<string> { string.Join(',', header) };
+        foreach (var experiment in experiments)
+        {
+            var name = experiment.Plan.Experiment ?? (experiment.Directories.Count > 0 ? Path.GetFileName(Path.TrimEndingDirectorySeparator(experiment.Directories[0])) : "");
+            foreach (var run in experiment.Runs)
+            {
+                var final = run.Final;
+                var cells = new List<string>
+                {
+                    Csv(name),
+                    Csv(run.Spec.Id),
+                    Csv(run.Spec.Options.Loss),
+                    Csv(run.Value("variant")),
+                    Number(run.Spec.Options.Seed),
+                    run.Spec.Options.ImbalanceRatio is { } ratio ? Number(ratio) : "",
+                    EnumNames.Format(run.Status.State),
+                    final is null ? "" : Number(final.Epoch),
+                };
+                cells.AddRange(final is null ? EpochMetrics.Columns.Skip(1).Select(_ => "") : final.Values().Skip(1).Select(v => v is { } x ? Number(x) : ""));
+                cells.AddRange(Enumerable.Range(0, classes).Select(c => final?.ClassRecall is { } recall && c < recall.Count && recall[c] is { } x ? Number(x) : ""));
+                lines.Add(string.Join(',', cells));
+            }
+        }
+
+        File.WriteAllLines(path, lines);
+
+        static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+        static string Csv(string text) => text.IndexOfAny([',', '"', '\n']) < 0 ? text : $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
     }
 
     private static string ReportTitle(IReadOnlyList<ExperimentRecord> experiments)

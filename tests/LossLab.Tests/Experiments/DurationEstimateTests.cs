@@ -6,8 +6,8 @@ namespace LossLab.Tests.Experiments;
 
 public sealed class DurationEstimateTests
 {
-    // The expected values are worked by hand from the documented model: small-cnn costs 2.0e-3 core-seconds per
-    // 32×32 training image, an evaluated image 0.35 of that, 5 s per run besides, and a run on 2 threads takes 1.23×
+    // The expected values are worked by hand from the documented model: small-cnn costs 1.75e-3 core-seconds per
+    // 32×32 training image, an evaluated image 0.3 of that, 5 s per run besides, and a run on 2 threads takes 1.23×
     // half its core-seconds.
     private static RunWork Run(string loss = "ce", int threads = 1, int? classMeans = null, int pixels = 1024, string model = "small-cnn") =>
         new(new TrainOptions { Model = model, LossOptions = LossRegistry.Find(loss).Defaults, Epochs = 2, Threads = threads, ClassMeanImages = classMeans }, 1000, 200, pixels);
@@ -19,8 +19,8 @@ public sealed class DurationEstimateTests
         // When its work is estimated
         var seconds = DurationEstimate.CoreSeconds(Run());
 
-        // Then it is 2 × 2e-3 × (1000 + 0.35 × 200) core-seconds
-        Assert.Equal(4.28, seconds!.Value, 1e-12);
+        // Then it is 2 × 1.75e-3 × (1000 + 0.3 × 200) core-seconds
+        Assert.Equal(3.71, seconds!.Value, 1e-12);
     }
 
     [Fact]
@@ -33,9 +33,9 @@ public sealed class DurationEstimateTests
         var small = DurationEstimate.CoreSeconds(Run(pixels: 784));
 
         // Then each evaluation also embeds those images, and a 28×28 image costs 784/1024 of a 32×32 one
-        Assert.Equal(2 * 2e-3 * (1000 + (0.35 * 1200)), all!.Value, 1e-12);
-        Assert.Equal(2 * 2e-3 * (1000 + (0.35 * 500)), subset!.Value, 1e-12);
-        Assert.Equal(4.28 * 784 / 1024, small!.Value, 1e-12);
+        Assert.Equal(4.76, all!.Value, 1e-12);
+        Assert.Equal(4.025, subset!.Value, 1e-12);
+        Assert.Equal(3.71 * 784 / 1024, small!.Value, 1e-12);
     }
 
     [Fact]
@@ -47,8 +47,8 @@ public sealed class DurationEstimateTests
         var alone = DurationEstimate.Of([Run(threads: 2)], jobs: 1, cores: 2);
 
         // Then the third run waits for a free slot, and two threads do not halve the time
-        Assert.Equal(2 * (5 + 4.28), shared!.Value.TotalSeconds, 1e-6);
-        Assert.Equal(5 + (4.28 / 2 * 1.23), alone!.Value.TotalSeconds, 1e-6);
+        Assert.Equal(2 * (5 + 3.71), shared!.Value.TotalSeconds, 1e-6);
+        Assert.Equal(5 + (3.71 / 2 * 1.23), alone!.Value.TotalSeconds, 1e-6);
     }
 
     [Fact]

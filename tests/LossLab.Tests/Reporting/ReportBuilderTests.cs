@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using LossLab.Experiments;
 using LossLab.Losses;
@@ -57,6 +58,14 @@ public sealed partial class ReportBuilderTests
         Assert.All(images, m => Assert.StartsWith("data:image/png;base64,iVBORw0KGgo", m.Groups[1].Value, StringComparison.Ordinal));
         Assert.Contains("document.body.dataset.imagesLoaded", html, StringComparison.Ordinal);
         Assert.DoesNotContain("src=\"figures/", html, StringComparison.Ordinal);
+
+        // And final-metrics.csv has one row per run with its loss, seed, state and final F1
+        var csv = File.ReadAllLines(Path.Combine(dir, ReportBuilder.FinalMetricsFileName)).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(["experiment", "run", "loss", "variant", "seed", "imbalance_ratio", "state", "epochs", "train_loss", "accuracy", "f1_macro"], csv[0][..11]);
+        Assert.Equal(1 + 9, csv.Length);
+        Assert.All(csv.Skip(1), row => Assert.Equal(
+            (Finals(row[2], int.Parse(row[4], CultureInfo.InvariantCulture)), "completed", "E2"),
+            (double.Parse(row[10], CultureInfo.InvariantCulture), row[6], row[0])));
     }
 
     [Fact]
