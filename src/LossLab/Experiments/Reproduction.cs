@@ -197,8 +197,8 @@ public static class Reproduction
     // E5 quick is E2 quick's budget (10,000 Fashion-MNIST images, 3 epochs, small-cnn) without the embedding metrics,
     // which it does not report. E6 quick takes 1,000 images per class of CIFAR-10 before the imbalance thins them
     // (about 4,100 images at ratio 10, 2,500 at ratio 100) and tests on 2,000 balanced test images.
-    // E2's metric losses predict by class means; those of 5,000 of the 10,000 training images keep its evaluation
-    // within 15 % of an epoch and move its accuracy and F1 by about 0.001 (benchmarks/README.md).
+    // E2's metric losses predict by class means; those of 5,000 of the 10,000 training images bring its evaluation
+    // to 14–16 % of an epoch (from about 32 %) and move its accuracy and F1 by about 0.001–0.002 (benchmarks/README.md).
     private static QuickSize Quick(
         int train, int test, int epochs, bool embedding, string model = "small-cnn", string dataset = "fashion-mnist", int batchSize = 128, int? classMeanImages = null) =>
         new(train, test, epochs, embedding, model, dataset, batchSize, classMeanImages);

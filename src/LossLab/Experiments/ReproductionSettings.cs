@@ -14,7 +14,7 @@ public sealed record ReproductionSettings
     /// <summary>Whether missing official archives may be downloaded.</summary>
     public bool Download { get; init; }
 
-    /// <summary>libtorch threads; the quick preset uses 2.</summary>
+    /// <summary>libtorch threads; the quick and medium presets use 2 (split between the runs trained at once).</summary>
     public int? Threads { get; init; }
 
     /// <summary>Where the runs train; null keeps auto.</summary>
