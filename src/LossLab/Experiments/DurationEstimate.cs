@@ -62,7 +62,8 @@ public static class DurationEstimate
         perImage *= run.ImagePixels / 1024.0;
 
         // Metric losses predict by class means, so each evaluation also embeds the training images that give them.
-        var classMeans = run.Options.ProbeLoss().Input == LossInput.Embedding
+        using var probe = run.Options.ProbeLoss();
+        var classMeans = probe.Input == LossInput.Embedding
             ? Math.Min(run.Options.ClassMeanImages ?? run.TrainImages, run.TrainImages)
             : 0;
         return run.Options.Epochs * perImage * (run.TrainImages + (EvaluationShare * (run.TestImages + classMeans)));

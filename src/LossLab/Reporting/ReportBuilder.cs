@@ -2,6 +2,7 @@ using System.Globalization;
 using LossLab.Evaluation;
 using LossLab.Experiments;
 using LossLab.Losses;
+using LossLab.Runs;
 
 namespace LossLab.Reporting;
 
@@ -92,20 +93,19 @@ public static class ReportBuilder
                     Csv(run.Spec.Id),
                     Csv(run.Spec.Options.Loss),
                     Csv(run.Value("variant")),
-                    Number(run.Spec.Options.Seed),
-                    run.Spec.Options.ImbalanceRatio is { } ratio ? Number(ratio) : "",
+                    RunDirectory.FormatCsv(run.Spec.Options.Seed),
+                    RunDirectory.FormatCsv(run.Spec.Options.ImbalanceRatio),
                     EnumNames.Format(run.Status.State),
-                    final is null ? "" : Number(final.Epoch),
+                    RunDirectory.FormatCsv(final?.Epoch),
                 };
-                cells.AddRange(final is null ? EpochMetrics.Columns.Skip(1).Select(_ => "") : final.Values().Skip(1).Select(v => v is { } x ? Number(x) : ""));
-                cells.AddRange(Enumerable.Range(0, classes).Select(c => final?.ClassRecall is { } recall && c < recall.Count && recall[c] is { } x ? Number(x) : ""));
+                cells.AddRange(final is null ? EpochMetrics.Columns.Skip(1).Select(_ => "") : final.Values().Skip(1).Select(RunDirectory.FormatCsv));
+                cells.AddRange(Enumerable.Range(0, classes).Select(c => RunDirectory.FormatCsv(final?.ClassRecall is { } recall && c < recall.Count ? recall[c] : null)));
                 lines.Add(string.Join(',', cells));
             }
         }
 
         File.WriteAllLines(path, lines);
 
-        static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
         static string Csv(string text) => text.IndexOfAny([',', '"', '\n']) < 0 ? text : $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
     }
 

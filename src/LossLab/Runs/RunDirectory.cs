@@ -214,7 +214,8 @@ public sealed class RunDirectory
     public void WriteSummary(RunSummary summary) =>
         AtomicFile.WriteText(SummaryPath, JsonSerializer.Serialize(summary, JsonDefaults.Indented) + "\n");
 
-    private static string FormatCsv(double? value) => value switch
+    /// <summary>A <c>metrics.csv</c> cell: empty for null, integral values without a decimal point, others round-trip.</summary>
+    internal static string FormatCsv(double? value) => value switch
     {
         null => "",
         { } v when v == Math.Floor(v) && Math.Abs(v) < 1e15 => v.ToString("0", CultureInfo.InvariantCulture),
