@@ -37,8 +37,9 @@ public static class DurationEstimate
     public const double RunOverheadSeconds = 5;
 
     // Core-seconds per training image at 32×32 pixels (batch 128), 2026-12-06 on the reference machine:
-    // small-cnn: the median of the 126 training epochs of `reproduce E2 --preset medium` (two runs at once, 1 thread
-    // each), 580 images/s per run; its evaluations took 0.29–0.30 of a training step per image;
+    // small-cnn: the median of the 42 training epochs of `reproduce E2 --preset medium` (two runs at once, 1 thread
+    // each), 580 images/s per run; its evaluations (medians 5.3 s for 10,000 images, 10.7 s for 20,000 with the class
+    // means) took 0.31 of a training step per image;
     // resnet18 and googlenet: benchmarks/compare.sh medians on 2 threads (25.9 and 5.64 images/s).
     private static readonly Dictionary<string, double> CoreSecondsPerImage = new(StringComparer.OrdinalIgnoreCase)
     {
