@@ -40,10 +40,13 @@ public sealed class SmallCnn : Backbone
     public override Tensor forward(Tensor input) => layers.forward(input);
 
     /// <summary>
-    /// The eval-mode forward without autograd, about 0.6× the time of <see cref="forward"/> on
+    /// The eval-mode forward without autograd, about half the time of <see cref="forward"/> on
     /// the CPU: each batch norm folded into its convolution (the same affine map, rounded
-    /// differently: outputs move by about 1e-6 relative), and each 2×2 max-pool as the maximum of
-    /// four strided views (the same values; libtorch's max-pool kernel is several times slower).
+    /// differently: outputs move by about 1e-6 relative), each 2×2 max-pool as the maximum of
+    /// four strided views (the same values; libtorch's max-pool kernel is several times slower),
+    /// and the activations and weights in channels-last layout, which oneDNN's convolutions read
+    /// without converting each batch (0.84× the time of the same path in the default layout on one
+    /// thread, the evaluation's setting under the default <c>--jobs</c>).
     /// </summary>
     internal override Tensor Infer(Tensor input)
     {
@@ -53,13 +56,13 @@ public sealed class SmallCnn : Backbone
         }
 
         using var scope = torch.NewDisposeScope();
-        var x = input;
+        var x = ChannelsLast(input);
         for (var s = 0; s < stages.Length; s++)
         {
             var (conv, norm) = stages[s];
             var scale = norm.weight! / (norm.running_var! + norm.eps).sqrt();
             var shift = norm.bias! - (norm.running_mean! * scale);
-            x = nn.functional.conv2d(x, conv.weight! * scale.view(-1, 1, 1, 1), shift, padding: [1, 1]).relu_();
+            x = nn.functional.conv2d(x, ChannelsLast(conv.weight! * scale.view(-1, 1, 1, 1)), shift, padding: [1, 1]).relu_();
             x = s < stages.Length - 1 ? MaxPool2(x) : nn.functional.adaptive_avg_pool2d(x, [2, 2]).flatten(1);
         }
 
@@ -68,6 +71,10 @@ public sealed class SmallCnn : Backbone
 
     private static (Conv2d Conv, BatchNorm2d Norm) Stage(int input, int output) =>
         (nn.Conv2d(input, output, 3, padding: 1, bias: false), nn.BatchNorm2d(output));
+
+    // The same (N, C, H, W) tensor stored channels-last (strides of an N, H, W, C array), which libtorch
+    // recognises and keeps through the convolutions, ReLUs and strided maxima.
+    private static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     // 2×2 max-pooling with stride 2 (a trailing odd row or column dropped, as MaxPool2d(2) does).
     private static Tensor MaxPool2(Tensor x)
