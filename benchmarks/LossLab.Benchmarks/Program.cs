@@ -8,13 +8,20 @@ public static class Program
 {
     /// <summary>
     /// Measures libtorch's matrix-multiply throughput, the ceiling the trainer is compared with; or, with
-    /// <c>class-means SIZES DRAWS RUN...</c> (sizes comma-separated), runs <see cref="ClassMeanSubsetStudy"/>.
+    /// <c>class-means SIZES DRAWS RUN...</c> (sizes comma-separated), runs <see cref="ClassMeanSubsetStudy"/>;
+    /// with <c>infer-layout THREADS BATCH REPEATS</c>, runs <see cref="InferLayoutBenchmark"/>.
     /// </summary>
     public static int Main(string[] args)
     {
         if (args is ["class-means", var sizes, var draws, .. var runs])
         {
             ClassMeanSubsetStudy.Run([.. sizes.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))], int.Parse(draws, System.Globalization.CultureInfo.InvariantCulture), runs);
+            return 0;
+        }
+
+        if (args is ["infer-layout", var threads, var batch, var repeats])
+        {
+            InferLayoutBenchmark.Run(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture), int.Parse(batch, System.Globalization.CultureInfo.InvariantCulture), int.Parse(repeats, System.Globalization.CultureInfo.InvariantCulture));
             return 0;
         }
 

@@ -45,8 +45,9 @@ public sealed class SmallCnn : Backbone
     /// differently: outputs move by about 1e-6 relative), each 2×2 max-pool as the maximum of
     /// four strided views (the same values; libtorch's max-pool kernel is several times slower),
     /// and the activations and weights in channels-last layout, which oneDNN's convolutions read
-    /// without converting each batch (0.84× the time of the same path in the default layout on one
-    /// thread, the evaluation's setting under the default <c>--jobs</c>).
+    /// without converting each batch (0.84–0.92× the time of the same stack in the default layout
+    /// on one thread, the evaluation's setting under the default <c>--jobs</c>; see
+    /// <c>infer-layout</c> in benchmarks/LossLab.Benchmarks).
     /// </summary>
     internal override Tensor Infer(Tensor input)
     {
