@@ -8,8 +8,8 @@ namespace LossLab.Benchmarks;
 
 /// <summary>
 /// The convolution stack of small-cnn's inference path (three 3×3 convolutions with their batch norms
-/// folded, ReLU, 2×2 max-pooling as the maximum of strided views, 2×2 average pooling) on 28×28
-/// single-channel images with random weights, in the default (NCHW) layout and channels-last, interleaved.
+/// folded, ReLU, 2×2 max-pooling as the maximum of strided views, 2×2 average pooling) on random images
+/// (28×28 single-channel as Fashion-MNIST, or 32×32 RGB as CIFAR) with random weights, in the default (NCHW) layout and channels-last, interleaved.
 /// It shows what the layout alone is worth; the evaluation end to end is measured by
 /// <c>benchmarks/eval_share.sh</c>.
 /// </summary>
@@ -21,13 +21,15 @@ public static class InferLayoutBenchmark
     /// <param name="threads">libtorch threads.</param>
     /// <param name="batch">Images per forward pass.</param>
     /// <param name="repeats">Interleaved repeats over <see cref="Images"/> images each.</param>
-    public static void Run(int threads, int batch, int repeats)
+    /// <param name="inputChannels">Image channels (1 or 3).</param>
+    /// <param name="size">Image side.</param>
+    public static void Run(int threads, int batch, int repeats, int inputChannels = 1, int size = 28)
     {
         // As the losslab command runs: oneDNN limited to AVX2, passive OpenMP waits.
         ProcessSettings.Apply(new ProcessSettings());
         torch.set_num_threads(threads);
         torch.manual_seed(1);
-        int[] channels = [1, 32, 64, 128];
+        int[] channels = [inputChannels, 32, 64, 128];
         var weights = new Tensor[3];
         var biases = new Tensor[3];
         for (var s = 0; s < 3; s++)
@@ -36,13 +38,13 @@ public static class InferLayoutBenchmark
             biases[s] = torch.randn(channels[s + 1]) * 0.1;
         }
 
-        using var images = torch.randn(Images, 1, 28, 28);
+        using var images = torch.randn(Images, inputChannels, size, size);
         using var inference = torch.inference_mode();
         using (var nchw = Forward(images.narrow(0, 0, batch), weights, biases, channelsLast: false))
         using (var last = Forward(images.narrow(0, 0, batch), weights, biases, channelsLast: true))
         {
             var difference = ((nchw - last).abs().max() / nchw.abs().max()).item<float>();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{threads} thread(s), batches of {batch}: largest difference {difference:E2} of the largest output"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{inputChannels}×{size}×{size} images, {threads} thread(s), batches of {batch}: largest difference {difference:E2} of the largest output"));
         }
 
         var times = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };

@@ -9,7 +9,7 @@ public static class Program
     /// <summary>
     /// Measures libtorch's matrix-multiply throughput, the ceiling the trainer is compared with; or, with
     /// <c>class-means SIZES DRAWS RUN...</c> (sizes comma-separated), runs <see cref="ClassMeanSubsetStudy"/>;
-    /// with <c>infer-layout THREADS BATCH REPEATS</c>, runs <see cref="InferLayoutBenchmark"/>.
+    /// with <c>infer-layout THREADS BATCH REPEATS [CHANNELS SIZE]</c>, runs <see cref="InferLayoutBenchmark"/>.
     /// </summary>
     public static int Main(string[] args)
     {
@@ -19,9 +19,10 @@ public static class Program
             return 0;
         }
 
-        if (args is ["infer-layout", var threads, var batch, var repeats])
+        if (args is ["infer-layout", .. var layout] && layout.Length is 3 or 5)
         {
-            InferLayoutBenchmark.Run(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture), int.Parse(batch, System.Globalization.CultureInfo.InvariantCulture), int.Parse(repeats, System.Globalization.CultureInfo.InvariantCulture));
+            var values = layout.Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            InferLayoutBenchmark.Run(values[0], values[1], values[2], values.Length == 5 ? values[3] : 1, values.Length == 5 ? values[4] : 28);
             return 0;
         }
 
