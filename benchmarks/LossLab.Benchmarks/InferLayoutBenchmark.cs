@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LossLab.Hosting;
+using LossLab.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +10,8 @@ namespace LossLab.Benchmarks;
 /// <summary>
 /// The convolution stack of small-cnn's inference path (three 3×3 convolutions with their batch norms
 /// folded, ReLU, 2×2 max-pooling as the maximum of strided views, 2×2 average pooling) on random images
-/// (28×28 single-channel as Fashion-MNIST, or 32×32 RGB as CIFAR) with random weights, in the default (NCHW) layout and channels-last, interleaved.
+/// (28×28 single-channel as Fashion-MNIST, or 32×32 RGB as CIFAR) with random weights, in the default (NCHW)
+/// layout and channels-last, interleaved, with small-cnn's own layout conversion and max-pool.
 /// It shows what the layout alone is worth; the evaluation end to end is measured by
 /// <c>benchmarks/eval_share.sh</c>.
 /// </summary>
@@ -73,24 +75,13 @@ public static class InferLayoutBenchmark
     private static Tensor Forward(Tensor input, Tensor[] weights, Tensor[] biases, bool channelsLast)
     {
         using var scope = torch.NewDisposeScope();
-        var x = channelsLast ? ChannelsLast(input) : input;
+        var x = channelsLast ? SmallCnn.ChannelsLast(input) : input;
         for (var s = 0; s < weights.Length; s++)
         {
-            x = nn.functional.conv2d(x, channelsLast ? ChannelsLast(weights[s]) : weights[s], biases[s], padding: [1, 1]).relu_();
-            x = s < weights.Length - 1 ? MaxPool2(x) : nn.functional.adaptive_avg_pool2d(x, [2, 2]).flatten(1);
+            x = nn.functional.conv2d(x, channelsLast ? SmallCnn.ChannelsLast(weights[s]) : weights[s], biases[s], padding: [1, 1]).relu_();
+            x = s < weights.Length - 1 ? SmallCnn.MaxPool2(x) : nn.functional.adaptive_avg_pool2d(x, [2, 2]).flatten(1);
         }
 
         return x.MoveToOuterDisposeScope();
-    }
-
-    private static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-
-    private static Tensor MaxPool2(Tensor x)
-    {
-        var (height, width) = (x.shape[2] / 2 * 2, x.shape[3] / 2 * 2);
-        x = x.narrow(2, 0, height).narrow(3, 0, width);
-        var even = TensorIndex.Slice(0, null, 2);
-        var odd = TensorIndex.Slice(1, null, 2);
-        return torch.maximum(torch.maximum(x[.., .., even, even], x[.., .., even, odd]), torch.maximum(x[.., .., odd, even], x[.., .., odd, odd]));
     }
 }

@@ -75,10 +75,10 @@ public sealed class SmallCnn : Backbone
 
     // The same (N, C, H, W) tensor stored channels-last (strides of an N, H, W, C array), which libtorch
     // recognises and keeps through the convolutions, ReLUs and strided maxima.
-    private static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+    internal static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     // 2×2 max-pooling with stride 2 (a trailing odd row or column dropped, as MaxPool2d(2) does).
-    private static Tensor MaxPool2(Tensor x)
+    internal static Tensor MaxPool2(Tensor x)
     {
         var (height, width) = (x.shape[2] / 2 * 2, x.shape[3] / 2 * 2);
         x = x.narrow(2, 0, height).narrow(3, 0, width);
